@@ -1,0 +1,133 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GatewayConfig } from '@hc/config';
+import type { TokenVerifier } from '@hc/auth';
+import { addHealthRoutes, createFormatError, requestIdOf, requestStore } from '@hc/graphql';
+import { createLogger, type Logger } from '@hc/logger';
+import { authenticateRequest, createGatewayVerifier } from './auth.js';
+import { ForwardingDataSource } from './data-source.js';
+import type { GatewayContext } from './context.js';
+
+export const DEFAULT_SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url).pathname;
+
+export interface GatewayOptions {
+  logger?: Logger;
+  verifyToken?: TokenVerifier;
+  supergraphSdl?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  stop: () => Promise<void>;
+}
+
+/** Subgraph URLs from config, by the names used in the supergraph. */
+export function subgraphUrls(config: GatewayConfig): Record<string, string> {
+  return {
+    auth: config.AUTH_URL,
+    doctor: config.DOCTOR_URL,
+    notification: config.NOTIFICATION_URL,
+    pharmacy: config.PHARMACY_URL,
+  };
+}
+
+/** GET <subgraph>/health for each subgraph. */
+async function subgraphReachable(url: string): Promise<void> {
+  const res = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(1_500) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+/**
+ * The gateway: Apollo Gateway over the static supergraph, one token verification per request,
+ * Sandbox in development, /health and /ready. No env reads: config comes in.
+ */
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}) {
+  const logger = options.logger ?? createLogger('gateway', config);
+  const production = config.NODE_ENV === 'production';
+  const urls = subgraphUrls(config);
+  const verifyToken = options.verifyToken ?? createGatewayVerifier(config);
+  const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, 'utf8');
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new ForwardingDataSource({ url: urls[name] ?? url }),
+    logger,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = 65_000;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: createFormatError({ logger }),
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({
+            embed: true,
+            includeCookies: false,
+            document: '# Set the Authorization header to "Bearer <accessToken>" for signed-in operations.\nquery Directory {\n  doctors(first: 5) {\n    nodes { id specialization user { name } }\n    totalCount\n  }\n}\n',
+          }),
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    requestStore.run({ requestId }, next);
+  });
+  addHealthRoutes(
+    app,
+    Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
+  );
+
+  const graphql = expressMiddleware(apollo, {
+    context: async ({ req }): Promise<GatewayContext> => {
+      const requestId = requestStore.getStore()?.requestId ?? randomUUID();
+      const auth = await authenticateRequest(verifyToken, req.header('authorization'), requestId);
+      return { auth, requestId, logger: logger.child({ requestId }) };
+    },
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), graphql);
+  // Sandbox at / in development; the same endpoint answers GraphQL POSTs.
+  app.use('/', express.json({ limit: '1mb' }), graphql);
+
+  return {
+    app,
+    httpServer,
+    listen: (port: number, host: string): Promise<RunningGateway> =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const actual = (httpServer.address() as { port: number }).port;
+          resolve({
+            url: `http://${host}:${actual}`,
+            port: actual,
+            httpServer,
+            stop: async () => {
+              await apollo.stop();
+            },
+          });
+        });
+      }),
+  };
+}

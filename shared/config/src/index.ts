@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError } from './load.js';
+export * from './schemas.js';

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the system reads, per service. main.ts files are the only
+ * readers of process.env; they call loadConfig(<service>Env) and pass the typed result on.
+ * docs: README.md "Configuration" lists these with their defaults.
+ */
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535')
+    .default(fallback);
+
+const url = (fallback?: string) => {
+  const u = z.url({ error: 'must be a URL' });
+  return fallback === undefined ? u : u.default(fallback);
+};
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback ? 'true' : 'false');
+
+const posInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be > 0').default(fallback);
+
+export const commonEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production'], { error: 'must be development, test or production' }).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: url('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key (queues, rate limits, cache, pub/sub): lets tests and tenants share a Redis. */
+  REDIS_PREFIX: z.string().min(1).default('hc'),
+  JWT_ISSUER: z.string().min(1).default('healthcare-auth'),
+  JWT_AUDIENCE: z.string().min(1).default('healthcare-api'),
+  /** Where the gateway and subgraphs fetch auth's public keys. */
+  AUTH_JWKS_URL: url('http://127.0.0.1:3001/.well-known/jwks.json'),
+});
+
+const subgraphEnv = (name: string) =>
+  commonEnv.extend({
+    DATABASE_URL: url(`postgres://postgres@127.0.0.1:5432/${name}_service`),
+    DATABASE_POOL_MAX: posInt(10),
+    /** Apply committed migrations at start-up (off when a deploy step runs `npm run migrate`). */
+    MIGRATE_ON_START: bool(true),
+  });
+
+export const authEnv = subgraphEnv('auth').extend({
+  AUTH_PORT: port(3001),
+  /** PEM private key(s) for signing access tokens; in development a key pair is generated into KEYS_DIR. */
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().optional(),
+  KEYS_DIR: z.string().default('.keys'),
+  ACCESS_TOKEN_TTL_SECONDS: posInt(900),
+  REFRESH_TOKEN_TTL_SECONDS: posInt(7 * 24 * 3600),
+  REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
+  BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
+});
+
+export const doctorEnv = subgraphEnv('doctor').extend({ DOCTOR_PORT: port(3002) });
+export const notificationEnv = subgraphEnv('notification').extend({
+  NOTIFICATION_PORT: port(3003),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Healthcare <no-reply@healthcare.local>'),
+  MAIL_CAPTURE_DIR: z.string().default('.mail'),
+  WHATSAPP_API_URL: url('https://api.ultramsg.com'),
+  WHATSAPP_INSTANCE_ID: z.string().optional(),
+  WHATSAPP_TOKEN: z.string().optional(),
+  SMS_API_URL: url('https://api.twilio.com'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  RUN_WORKER: bool(true),
+  WORKER_CONCURRENCY: posInt(5),
+  JOB_ATTEMPTS: posInt(5),
+});
+export const pharmacyEnv = subgraphEnv('pharmacy').extend({
+  PHARMACY_PORT: port(3004),
+  RESERVATION_TTL_MINUTES: posInt(120),
+});
+
+export const gatewayEnv = commonEnv.extend({
+  GATEWAY_PORT: port(3000),
+  AUTH_URL: url('http://127.0.0.1:3001/graphql'),
+  DOCTOR_URL: url('http://127.0.0.1:3002/graphql'),
+  NOTIFICATION_URL: url('http://127.0.0.1:3003/graphql'),
+  PHARMACY_URL: url('http://127.0.0.1:3004/graphql'),
+  /** Path of the composed supergraph SDL (built by `npm run compose`). */
+  SUPERGRAPH_PATH: z.string().optional(),
+  CORS_ORIGINS: z.string().default('*'),
+});
+
+export type CommonConfig = z.infer<typeof commonEnv>;
+export type AuthConfig = z.infer<typeof authEnv>;
+export type DoctorConfig = z.infer<typeof doctorEnv>;
+export type NotificationConfig = z.infer<typeof notificationEnv>;
+export type PharmacyConfig = z.infer<typeof pharmacyEnv>;
+export type GatewayConfig = z.infer<typeof gatewayEnv>;
+
+/** Every service's schema by name; the compose-file test checks docker-compose env names against these. */
+export const serviceSchemas = {
+  auth: authEnv,
+  doctor: doctorEnv,
+  notification: notificationEnv,
+  pharmacy: pharmacyEnv,
+  gateway: gatewayEnv,
+} as const;

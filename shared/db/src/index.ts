@@ -1,0 +1,3 @@
+export { createOrm, ormConfig, type OrmOptions, type Orm } from './orm.js';
+export { ensureDatabase, dropDatabase, databaseNameOf, withDatabase, describeDbError } from './database.js';
+export { StatementCounter } from './statement-counter.js';

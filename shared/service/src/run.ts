@@ -1,0 +1,127 @@
+import { createTokenVerifier, JwksKeyResolver } from '@hc/auth';
+import { ConfigError, loadConfig, type CommonConfig } from '@hc/config';
+import { createOrm, describeDbError, StatementCounter } from '@hc/db';
+import { createSubgraphServer, type BaseContext, type RunningServer } from '@hc/graphql';
+import { createLogger, type Logger } from '@hc/logger';
+import type { Redis } from 'ioredis';
+import type { Orm } from '@hc/db';
+import { createRedis, pingRedis } from './redis.js';
+import type { SubgraphDefinition, SubgraphDeps } from './definition.js';
+
+export interface StartedSubgraph {
+  server: RunningServer;
+  orm: Orm;
+  redis: Redis;
+  logger: Logger;
+  counter: StatementCounter;
+  stop: () => Promise<void>;
+}
+
+/** Fails start-up with one readable line instead of a stack trace. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Starts a subgraph from an already-validated config: database (created and migrated when
+ * MIGRATE_ON_START), Redis, HTTP server. Used by main.ts and by the test harness.
+ */
+export async function startSubgraph<Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean }, C extends BaseContext>(
+  def: SubgraphDefinition<Cfg, C>,
+  config: Cfg,
+  overrides: Partial<Pick<SubgraphDeps, 'verifyToken' | 'logger'>> & { port?: number } = {},
+): Promise<StartedSubgraph> {
+  const logger = overrides.logger ?? createLogger(def.name, config);
+  const counter = new StatementCounter();
+  let orm: Orm;
+  try {
+    orm = await createOrm({
+      databaseUrl: config.DATABASE_URL,
+      poolMax: config.DATABASE_POOL_MAX,
+      entities: def.entities,
+      migrations: def.migrations,
+      logger,
+      counter,
+      migrate: config.MIGRATE_ON_START,
+    });
+  } catch (error) {
+    throw new StartupError(describeDbError(error, config.DATABASE_URL));
+  }
+  try {
+    await pingRedis(config.REDIS_URL);
+  } catch (error) {
+    await orm.close();
+    throw new StartupError((error as Error).message);
+  }
+  const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+
+  const verifyToken =
+    overrides.verifyToken ??
+    createTokenVerifier({
+      keys: new JwksKeyResolver(config.AUTH_JWKS_URL),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+  const runtime = await def.createRuntime(config, { orm, redis, logger, counter, verifyToken });
+  const http = await createSubgraphServer<C>({
+    name: def.name,
+    schema: runtime.schema,
+    logger,
+    verifyToken: runtime.verifyToken ?? verifyToken,
+    buildContext: runtime.buildContext,
+    production: config.NODE_ENV === 'production',
+    routes: runtime.routes,
+    readiness: {
+      database: () => orm.em.getConnection().execute('select 1'),
+      redis: () => redis.ping(),
+    },
+  });
+  const server = await http.listen(overrides.port ?? def.port(config), config.HOST);
+  for (const b of runtime.background ?? []) await b.start();
+  logger.info({ url: `${server.url}/graphql` }, `${def.name} subgraph ready`);
+
+  let stopped = false;
+  return {
+    server,
+    orm,
+    redis,
+    logger,
+    counter,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      for (const b of [...(runtime.background ?? [])].reverse()) await b.stop();
+      await orm.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** main.ts entry: reads env once, starts, stops cleanly on SIGTERM/SIGINT, exits 1 with a clear message on bad config. */
+export async function runSubgraph<Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean }, C extends BaseContext>(
+  def: SubgraphDefinition<Cfg, C>,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  let started: StartedSubgraph;
+  try {
+    const config = loadConfig(def.envSchema, env);
+    started = await startSubgraph(def, config);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartupError) {
+      process.stderr.write(`[${def.name}] ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const shutdown = async (signal: string) => {
+    started.logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000).unref();
+    await started.stop();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+import type { Role as RoleName } from '@hc/auth';
+
+export enum Role {
+  PATIENT = 'PATIENT',
+  DOCTOR = 'DOCTOR',
+  ASSISTANT = 'ASSISTANT',
+  PHARMACY = 'PHARMACY',
+  ADMIN = 'ADMIN',
+}
+registerEnumType(Role, { name: 'Role' });
+
+/**
+ * An account. Credentials and secrets have no @Field and never reach the API; email and other
+ * personal fields are exposed through authorized field resolvers (user.resolver.ts).
+ */
+@Entity({ tableName: 'users' })
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  @Field(() => ID)
+  id: string = randomUUID();
+
+  @Property({ length: 120 })
+  @Field()
+  name!: string;
+
+  /** Normalised (trimmed, lower-cased); unique case-insensitively via the migration's index. */
+  @Property({ length: 254 })
+  @Index({ name: 'users_email_key', expression: 'create unique index "users_email_key" on "users" (lower("email"))' })
+  email!: string;
+
+  @Property({ type: 'text', hidden: true })
+  passwordHash!: string;
+
+  @Property({ length: 20, nullable: true })
+  phone?: string | null;
+
+  @Enum({ items: () => Role, nativeEnumName: 'user_role' })
+  @Field(() => Role)
+  role!: RoleName;
+
+  @Property({ default: false })
+  @Field()
+  isVerified: boolean = false;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  profilePictureUrl?: string | null;
+
+  @Property({ type: 'date', nullable: true })
+  dateOfBirth?: string | null;
+
+  @Property({ length: 40, nullable: true })
+  gender?: string | null;
+
+  /** Bumped on password change/reset: access tokens issued before `tokensValidAfter` fail. */
+  @Property({ type: 'timestamptz', nullable: true })
+  tokensValidAfter?: Date | null;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
+

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum VerificationStatus {
+  PENDING = 'PENDING',
+  APPROVED = 'APPROVED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(VerificationStatus, { name: 'VerificationStatus' });
+
+@Entity({ tableName: 'doctors' })
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class Doctor {
+  @PrimaryKey({ type: 'uuid' })
+  @Field(() => ID)
+  id: string = randomUUID();
+
+  /** The auth user this profile belongs to (one profile per user). */
+  @Property({ type: 'uuid', unique: true })
+  userId!: string;
+
+  @Property({ length: 120 })
+  @Field()
+  specialization!: string;
+
+  /** Shown to the doctor and admins only (doctor.resolver.ts). */
+  @Property({ length: 64, unique: true })
+  licenseNumber!: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  biography?: string | null;
+
+  @Enum({ items: () => VerificationStatus, nativeEnumName: 'verification_status' })
+  @Field(() => VerificationStatus)
+  verificationStatus: VerificationStatus = VerificationStatus.PENDING;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

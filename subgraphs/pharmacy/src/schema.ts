@@ -1,0 +1,4 @@
+import { buildSubgraph } from '@hc/graphql';
+import { CategoryResolver } from './modules/catalogue/category.resolver.js';
+
+export const buildPharmacySchema = () => buildSubgraph({ resolvers: [CategoryResolver] });
