@@ -1,7 +1,10 @@
 // Shared Jest setup: ESM + SWC with legacy decorators and decorator metadata.
 // Run through `npm test` (Node 24, --experimental-vm-modules).
+const reporter = new URL('./scripts/jest-summary-reporter.js', import.meta.url).pathname;
+
 export function jestConfig(overrides = {}) {
   return {
+    reporters: ['default', reporter],
     testEnvironment: 'node',
     extensionsToTreatAsEsm: ['.ts'],
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -23,7 +26,7 @@ export function jestConfig(overrides = {}) {
     setupFiles: ['reflect-metadata'],
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     testTimeout: 60_000,
-    maxWorkers: 2,
+    maxWorkers: 1,
     ...overrides,
   };
 }

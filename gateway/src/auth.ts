@@ -14,5 +14,8 @@ export function createGatewayVerifier(config: GatewayConfig): TokenVerifier {
  * Verifies the bearer token once per request: an invalid or expired token answers
  * UNAUTHENTICATED (HTTP 401) before planning; no token means anonymous.
  */
-export const authenticateRequest = (verify: TokenVerifier, authorization: string | undefined, requestId: string): Promise<AuthContext> =>
-  authenticate(verify, authorization, requestId);
+export const authenticateRequest = (
+  verify: TokenVerifier,
+  authorization: string | undefined,
+  requestId: string,
+): Promise<AuthContext> => authenticate(verify, authorization, requestId);

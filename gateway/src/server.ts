@@ -84,7 +84,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         : ApolloServerPluginLandingPageLocalDefault({
             embed: true,
             includeCookies: false,
-            document: '# Set the Authorization header to "Bearer <accessToken>" for signed-in operations.\nquery Directory {\n  doctors(first: 5) {\n    nodes { id specialization user { name } }\n    totalCount\n  }\n}\n',
+            document:
+              '# Set the Authorization header to "Bearer <accessToken>" for signed-in operations.\nquery Directory {\n  doctors(first: 5) {\n    nodes { id specialization user { name } }\n    totalCount\n  }\n}\n',
           }),
     ],
   });
@@ -95,10 +96,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     res.setHeader('x-request-id', requestId);
     requestStore.run({ requestId }, next);
   });
-  addHealthRoutes(
-    app,
-    Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
-  );
+  addHealthRoutes(app, Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])));
 
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {

@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 export interface Jwk extends JsonWebKey {
   kid: string;
@@ -10,6 +10,12 @@ export interface Jwk extends JsonWebKey {
 export function toPublicJwk(key: string | KeyObject, kid: string): Jwk {
   const pub = createPublicKey(key);
   return { ...(pub.export({ format: 'jwk' }) as JsonWebKey), kid, alg: 'RS256', use: 'sig' };
+}
+
+/** kid = start of the SHA-256 of the public modulus: stable for a key, different between keys. */
+export function keyId(key: string | KeyObject): string {
+  const jwk = createPublicKey(key).export({ format: 'jwk' }) as JsonWebKey;
+  return createHash('sha256').update(String(jwk.n)).digest('base64url').slice(0, 16);
 }
 
 /** Source of verification keys by kid. */

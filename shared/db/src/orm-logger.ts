@@ -12,6 +12,7 @@ export class PinoOrmLogger extends DefaultLogger {
 
   override log(namespace: LoggerNamespace | string, message: string, context?: LogContext): void {
     if (!this.pinoLogger) return;
+    // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
     const clean = message.replace(/\u001b\[[0-9;]*m/g, '');
     if (namespace === 'query') return;
     if (context?.level === 'error') this.pinoLogger.error({ orm: namespace }, clean);

@@ -32,6 +32,9 @@ const PASS_THROUGH = new Set([
   'BAD_REQUEST',
 ]);
 
+/** Extension keys a client may see; anything else (stack traces, subgraph responses and URLs) is dropped. */
+const SAFE_EXTENSIONS = new Set(['code', 'fields', 'reason', 'retryAfterSeconds', 'requestId', 'item', 'itemId']);
+
 export interface FormatErrorOptions {
   logger: Logger;
   /** Returns the request id for the log line and the masked message (default: the request store). */
@@ -81,7 +84,10 @@ export function createFormatError(opts: FormatErrorOptions) {
     const state = sqlState(original);
     if (state && SQLSTATE[state]) {
       const m = SQLSTATE[state];
-      options.logger.info({ sqlState: state, constraint: constraintName(original), requestId: options.requestId?.() }, 'database rule answered');
+      options.logger.info(
+        { sqlState: state, constraint: constraintName(original), requestId: options.requestId?.() },
+        'database rule answered',
+      );
       return {
         message: m.message,
         locations,
@@ -90,7 +96,12 @@ export function createFormatError(opts: FormatErrorOptions) {
       };
     }
     if ((original as Error)?.name === 'CursorError') {
-      return { message: 'after is not a valid cursor', locations, path, extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'after', message: 'invalid cursor' }] } };
+      return {
+        message: 'after is not a valid cursor',
+        locations,
+        path,
+        extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'after', message: 'invalid cursor' }] },
+      };
     }
     if ((original as Error)?.name === 'NotFoundError') {
       return { message: 'Resource not found', locations, path, extensions: { code: 'NOT_FOUND' } };
@@ -98,7 +109,7 @@ export function createFormatError(opts: FormatErrorOptions) {
     const code = formatted.extensions?.code;
     const isOwnGraphQLError = original instanceof GraphQLError || !(original instanceof Error);
     if (typeof code === 'string' && PASS_THROUGH.has(code) && code !== 'INTERNAL_SERVER_ERROR' && isOwnGraphQLError) {
-      const { http: _http, stacktrace: _st, ...extensions } = formatted.extensions ?? {};
+      const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([k]) => SAFE_EXTENSIONS.has(k)));
       return { message: formatted.message, locations, path, extensions };
     }
     const requestId = options.requestId?.();

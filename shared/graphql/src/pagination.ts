@@ -19,7 +19,7 @@ export interface ConnectionShape<T> {
 
 /** Base class for `XConnection { nodes, pageInfo, totalCount }` (contract convention). */
 export function Connection<T extends object>(Node: ClassType<T>) {
-  @ObjectType({ isAbstract: true })
+  @ObjectType()
   abstract class ConnectionClass implements ConnectionShape<T> {
     @Field(() => [Node])
     nodes!: T[];

@@ -47,10 +47,7 @@ export async function checkReadiness(checks: ReadinessChecks): Promise<{ ok: boo
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await Promise.race([
-          check(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref()),
-        ]);
+        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
         results[name] = 'ok';
       } catch (error) {
         results[name] = `failing: ${(error as Error).message}`;
@@ -91,7 +88,9 @@ export async function authenticate(
  * One subgraph's HTTP server: Apollo Server on /graphql (token verified again here, never
  * trusting identity headers), /health, /ready, graceful drain on stop.
  */
-export async function createSubgraphServer<C extends BaseContext>(options: SubgraphServerOptions<C>): Promise<{
+export async function createSubgraphServer<C extends BaseContext>(
+  options: SubgraphServerOptions<C>,
+): Promise<{
   listen: (port: number, host: string) => Promise<RunningServer>;
   app: Express;
 }> {

@@ -14,7 +14,7 @@ export async function migrateCli<Cfg extends CommonConfig & { DATABASE_URL: stri
   try {
     await ensureDatabase(config.DATABASE_URL);
   } catch (error) {
-    throw new Error(describeDbError(error, config.DATABASE_URL));
+    throw new Error(describeDbError(error, config.DATABASE_URL), { cause: error });
   }
   const options = ormConfig({ databaseUrl: config.DATABASE_URL, entities: def.entities, migrations: def.migrations });
   if (command === 'create') {
@@ -42,7 +42,10 @@ export async function migrateCli<Cfg extends CommonConfig & { DATABASE_URL: stri
 }
 
 /** `npm run emit-schema`: writes the subgraph SDL that composition reads. */
-export async function emitSchemaCli(def: { name: string; buildSchema: () => Promise<{ sdl: string }> }, file: string): Promise<void> {
+export async function emitSchemaCli(
+  def: { name: string; buildSchema: () => Promise<{ sdl: string }> },
+  file: string,
+): Promise<void> {
   const { sdl } = await def.buildSchema();
   await writeFile(file, sdl);
   process.stdout.write(`[${def.name}] wrote ${file}\n`);

@@ -25,6 +25,7 @@ export async function pingRedis(url: string): Promise<void> {
     const safe = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
     throw new Error(
       `Redis is not reachable at ${safe} (${(error as Error).message}). Start it, e.g. \`docker compose up -d redis\` or \`redis-server --daemonize yes\`, or set REDIS_URL.`,
+      { cause: error },
     );
   } finally {
     redis.disconnect();

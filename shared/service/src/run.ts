@@ -26,7 +26,10 @@ export class StartupError extends Error {
  * Starts a subgraph from an already-validated config: database (created and migrated when
  * MIGRATE_ON_START), Redis, HTTP server. Used by main.ts and by the test harness.
  */
-export async function startSubgraph<Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean }, C extends BaseContext>(
+export async function startSubgraph<
+  Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean },
+  C extends BaseContext,
+>(
   def: SubgraphDefinition<Cfg, C>,
   config: Cfg,
   overrides: Partial<Pick<SubgraphDeps, 'verifyToken' | 'logger'>> & { port?: number } = {},
@@ -100,10 +103,10 @@ export async function startSubgraph<Cfg extends CommonConfig & { DATABASE_URL: s
 }
 
 /** main.ts entry: reads env once, starts, stops cleanly on SIGTERM/SIGINT, exits 1 with a clear message on bad config. */
-export async function runSubgraph<Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean }, C extends BaseContext>(
-  def: SubgraphDefinition<Cfg, C>,
-  env: Record<string, string | undefined>,
-): Promise<void> {
+export async function runSubgraph<
+  Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean },
+  C extends BaseContext,
+>(def: SubgraphDefinition<Cfg, C>, env: Record<string, string | undefined>): Promise<void> {
   let started: StartedSubgraph;
   try {
     const config = loadConfig(def.envSchema, env);

@@ -1,4 +1,5 @@
 import { authEnv, type AuthConfig } from '@hc/config';
+import { createTokenVerifier, StaticKeyResolver } from '@hc/auth';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildAuthSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -26,6 +27,12 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
     return {
       schema,
       routes: jwksRoute(keys),
+      // auth verifies with its own keys; the other services fetch them from the JWKS route.
+      verifyToken: createTokenVerifier({
+        keys: new StaticKeyResolver(keys.jwks().keys),
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      }),
       buildContext: (base) => ({ ...base, em: orm.em.fork() }),
     };
   },

@@ -1,17 +1,11 @@
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { toPublicJwk, type Jwk } from '@hc/auth';
+import { keyId, toPublicJwk, type Jwk } from '@hc/auth';
 
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
-}
-
-/** kid = start of the SHA-256 of the public JWK's modulus: stable for a key, differs between keys. */
-function kidOf(key: KeyObject): string {
-  const jwk = toPublicJwk(key, 'tmp');
-  return createHash('sha256').update(String(jwk.n)).digest('base64url').slice(0, 16);
 }
 
 /**
@@ -45,7 +39,7 @@ export class KeyStore {
     }
     const toKey = (pem: string): SigningKey => {
       const privateKey = createPrivateKey(pem);
-      return { kid: kidOf(privateKey), privateKey };
+      return { kid: keyId(privateKey), privateKey };
     };
     const retired = existsSync(options.dir)
       ? readdirSync(options.dir)
@@ -58,8 +52,8 @@ export class KeyStore {
   /** For tests: keys made in memory. */
   static fromKeys(active: KeyObject, retired: KeyObject[] = []): KeyStore {
     return new KeyStore(
-      { kid: kidOf(active), privateKey: active },
-      retired.map((k) => ({ kid: kidOf(k), privateKey: k })),
+      { kid: keyId(active), privateKey: active },
+      retired.map((k) => ({ kid: keyId(k), privateKey: k })),
     );
   }
 

@@ -31,7 +31,10 @@ export class DoctorResolver {
     return toConnection(cursor);
   }
 
-  @Query(() => Doctor, { nullable: true, description: 'An approved doctor; the doctor themself and admins also see other states.' })
+  @Query(() => Doctor, {
+    nullable: true,
+    description: 'An approved doctor; the doctor themself and admins also see other states.',
+  })
   async doctor(@Arg('id', () => ID) id: string, @Ctx() ctx: DoctorSubgraphContext): Promise<Doctor | null> {
     const doctor = await ctx.em.findOne(Doctor, { id });
     if (!doctor) return null;
