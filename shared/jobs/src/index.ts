@@ -1,0 +1,5 @@
+export * from './topics.js';
+export * from './outbox.entity.js';
+export * from './outbox.js';
+export * from './relay.js';
+export * from './consumer.js';

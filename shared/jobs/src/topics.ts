@@ -1,0 +1,106 @@
+import type { JobsOptions } from 'bullmq';
+
+/** Channels a notification can go out on (contract: NotificationChannel). */
+export type Channel = 'EMAIL' | 'WHATSAPP' | 'SMS';
+
+/**
+ * What a producer asks the notification service to send. The producer names the user, never an
+ * address: the notification service keeps contact details from auth's `user.changed` events.
+ */
+export interface NotificationRequest {
+  /** Unique per logical message (e.g. `appointment:<id>:booked:patient`). A repeat is sent once. */
+  idempotencyKey: string;
+  userId: string;
+  /** Template name, e.g. "auth.otp", "appointment.booked". */
+  template: string;
+  /** Else the user's preferred channel. */
+  channel?: Channel;
+  variables: Record<string, string | number | boolean | null>;
+  /** Names of variables that must never be stored or logged in clear (OTP and reset codes). */
+  secretVariables?: string[];
+  /** ISO date-time: deliver later (a delayed job). */
+  sendAt?: string;
+  /** Security messages (OTP, reset, password changed) ignore opt-outs. */
+  critical?: boolean;
+}
+
+/** Cancels or moves a scheduled message by its idempotency key (appointment reminders). */
+export interface NotificationReschedule {
+  idempotencyKey: string;
+  /** New ISO time; absent = cancel. */
+  sendAt?: string;
+}
+
+/** auth → everyone that keeps a read copy of users (doctor directory names, notification contacts). */
+export interface UserChangedEvent {
+  userId: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  role: string;
+  isVerified: boolean;
+  /** ISO; consumers ignore events older than what they hold. */
+  updatedAt: string;
+}
+
+/** doctor → auth: who may read a patient's health profile (doctors and assistants with an appointment). */
+export interface CareRelationshipEvent {
+  patientId: string;
+  /** User ids of the doctor and assistants of the workplace. */
+  staffUserIds: string[];
+  /** true: relationship exists; false: revoke (e.g. assistant unassigned). */
+  active: boolean;
+  occurredAt: string;
+}
+
+export interface TopicPayloads {
+  'notification.send': NotificationRequest;
+  'notification.reschedule': NotificationReschedule;
+  'user.changed': UserChangedEvent;
+  'care.changed': CareRelationshipEvent;
+}
+export type Topic = keyof TopicPayloads;
+
+/** BullMQ queue names. Each consuming service owns one events queue. */
+export const QUEUES = {
+  notifications: 'notifications',
+  authEvents: 'auth-events',
+  doctorEvents: 'doctor-events',
+  notificationEvents: 'notification-events',
+  pharmacyEvents: 'pharmacy-events',
+} as const;
+
+export interface Delivery {
+  queue: string;
+  name: string;
+  data: unknown;
+  opts?: JobsOptions;
+}
+
+/**
+ * Fan-out of an outbox row to queues. The outbox id is the jobId, so a relay that publishes
+ * the same row twice (crash between add and mark) creates one job per queue, not two.
+ */
+export function route(topic: string, payload: unknown, outboxId: string): Delivery[] {
+  const base = { jobId: outboxId, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+  switch (topic as Topic) {
+    case 'notification.send': {
+      const req = payload as NotificationRequest;
+      const delay = req.sendAt ? Math.max(0, Date.parse(req.sendAt) - Date.now()) : 0;
+      return [{ queue: QUEUES.notifications, name: topic, data: { outboxId, ...req }, opts: { ...base, delay } }];
+    }
+    case 'notification.reschedule':
+      return [{ queue: QUEUES.notifications, name: topic, data: payload, opts: base }];
+    case 'user.changed':
+      return [QUEUES.doctorEvents, QUEUES.notificationEvents, QUEUES.pharmacyEvents].map((queue) => ({
+        queue,
+        name: topic,
+        data: payload,
+        opts: base,
+      }));
+    case 'care.changed':
+      return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: base }];
+    default:
+      throw new Error(`no route for outbox topic ${topic}`);
+  }
+}
