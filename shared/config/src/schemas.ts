@@ -61,6 +61,11 @@ export const authEnv = subgraphEnv('auth').extend({
   REFRESH_TOKEN_TTL_SECONDS: posInt(7 * 24 * 3600),
   REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
   BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
+  /** Attempts per client IP per public auth operation (login, register, ...) per window. */
+  AUTH_RATE_LIMIT_IP: posInt(100),
+  /** Attempts per account (email) or OTP destination per operation per window. */
+  AUTH_RATE_LIMIT_ACCOUNT: posInt(10),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900),
 });
 
 export const doctorEnv = subgraphEnv('doctor').extend({ DOCTOR_PORT: port(3002) });
@@ -82,7 +87,8 @@ export const notificationEnv = subgraphEnv('notification').extend({
 });
 export const pharmacyEnv = subgraphEnv('pharmacy').extend({
   PHARMACY_PORT: port(3004),
-  RESERVATION_TTL_MINUTES: posInt(120),
+  /** How long reserveItems holds stock; fractional values (e.g. 0.05 = 3 s) serve tests of expiry. */
+  RESERVATION_TTL_MINUTES: z.coerce.number({ error: 'must be a number' }).positive('must be > 0').default(120),
 });
 
 export const gatewayEnv = commonEnv.extend({

@@ -1,4 +1,4 @@
-import { createTokenVerifier, JwksKeyResolver } from '@hc/auth';
+import { createTokenVerifier, JwksKeyResolver, redisRevocationCheck } from '@hc/auth';
 import { ConfigError, loadConfig, type CommonConfig } from '@hc/config';
 import { createOrm, describeDbError, StatementCounter } from '@hc/db';
 import { createSubgraphServer, type BaseContext, type RunningServer } from '@hc/graphql';
@@ -65,6 +65,8 @@ export async function startSubgraph<
       keys: new JwksKeyResolver(config.AUTH_JWKS_URL),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      // Password change/reset voids earlier access tokens everywhere (auth writes the marker).
+      isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
     });
   const runtime = await def.createRuntime(config, { orm, redis, logger, counter, verifyToken });
   const http = await createSubgraphServer<C>({
