@@ -1,7 +1,7 @@
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { scalarsMap } from './scalars.js';
 
@@ -15,6 +15,8 @@ export interface BuildSubgraphOptions {
   orphanedTypes?: Function[];
   /** `{ User: { __resolveReference(ref, ctx) } }` for the entities this subgraph resolves. */
   referenceResolvers?: GraphQLResolverMap<unknown>;
+  /** Needed by type-graphql when the subgraph declares @Subscription fields (doctor's, served by the gateway). */
+  pubSub?: PubSub;
 }
 
 export interface BuiltSubgraph {
@@ -32,6 +34,7 @@ export async function buildSubgraph(options: BuildSubgraphOptions): Promise<Buil
   const tgSchema = await buildSchema({
     resolvers: options.resolvers,
     orphanedTypes: options.orphanedTypes,
+    pubSub: options.pubSub,
     authChecker,
     scalarsMap,
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
