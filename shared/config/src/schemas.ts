@@ -81,9 +81,24 @@ export const notificationEnv = subgraphEnv('notification').extend({
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
+  /** SMTP TLS: refuse self-signed certificates (false only for a local relay); require STARTTLS. */
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
+  SMTP_REQUIRE_TLS: bool(false),
+  /** Give up on a provider call after this long (the attempt is retried). */
+  PROVIDER_TIMEOUT_MS: posInt(10_000),
   RUN_WORKER: bool(true),
   WORKER_CONCURRENCY: posInt(5),
-  JOB_ATTEMPTS: posInt(5),
+  /** Attempts per message before FAILED; at most @hc/jobs NOTIFICATION_MAX_ATTEMPTS (25). */
+  JOB_ATTEMPTS: z.coerce
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, 'must be >= 1')
+    .max(25, 'must be at most 25')
+    .default(5),
+  /** First retry delay; doubles per attempt (exponential backoff with jitter). */
+  JOB_BACKOFF_MS: posInt(2_000),
+  /** BullMQ job lock: a worker that dies mid-job has its job picked up again after about this long. */
+  WORKER_LOCK_MS: posInt(30_000),
 });
 export const pharmacyEnv = subgraphEnv('pharmacy').extend({
   PHARMACY_PORT: port(3004),
