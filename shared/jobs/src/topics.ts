@@ -53,11 +53,19 @@ export interface CareRelationshipEvent {
   occurredAt: string;
 }
 
+/** pharmacy → itself: a delayed job that marks a reservation EXPIRED once its hold lapses. */
+export interface ReservationExpireEvent {
+  reservationId: string;
+  /** ISO; the job is delayed until then. */
+  expiresAt: string;
+}
+
 export interface TopicPayloads {
   'notification.send': NotificationRequest;
   'notification.reschedule': NotificationReschedule;
   'user.changed': UserChangedEvent;
   'care.changed': CareRelationshipEvent;
+  'reservation.expire': ReservationExpireEvent;
 }
 export type Topic = keyof TopicPayloads;
 
@@ -100,6 +108,17 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
       }));
     case 'care.changed':
       return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: base }];
+    case 'reservation.expire': {
+      const delay = Math.max(0, Date.parse((payload as ReservationExpireEvent).expiresAt) - Date.now());
+      return [
+        {
+          queue: QUEUES.pharmacyEvents,
+          name: topic,
+          data: payload,
+          opts: { ...base, delay, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+        },
+      ];
+    }
     default:
       throw new Error(`no route for outbox topic ${topic}`);
   }

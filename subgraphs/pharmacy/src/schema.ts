@@ -1,4 +1,36 @@
 import { buildSubgraph } from '@hc/graphql';
 import { CategoryResolver } from './modules/catalogue/category.resolver.js';
+import { ItemResolver, itemReference } from './modules/catalogue/item.resolver.js';
+import {
+  BranchResolver,
+  PharmacyResolver,
+  UserPharmacyResolver,
+  pharmacyReferences,
+} from './modules/pharmacy/pharmacy.resolver.js';
+import { BranchStockResolver, OfferResolver, StockResolver } from './modules/stock/stock.resolver.js';
+import { DeliveryResolver, OrderItemResolver, OrderResolver, orderReference } from './modules/order/order.resolver.js';
+import { ReservationResolver } from './modules/reservation/reservation.resolver.js';
+import { SearchResolver } from './modules/search/search.resolver.js';
+import { UserOrdersResolver } from './modules/user/user.resolver.js';
+import { userReference } from './modules/user/user.reference.js';
 
-export const buildPharmacySchema = () => buildSubgraph({ resolvers: [CategoryResolver] });
+export const buildPharmacySchema = () =>
+  buildSubgraph({
+    resolvers: [
+      CategoryResolver,
+      ItemResolver,
+      PharmacyResolver,
+      BranchResolver,
+      UserPharmacyResolver,
+      StockResolver,
+      BranchStockResolver,
+      OfferResolver,
+      OrderResolver,
+      OrderItemResolver,
+      DeliveryResolver,
+      ReservationResolver,
+      SearchResolver,
+      UserOrdersResolver,
+    ],
+    referenceResolvers: { ...userReference, ...pharmacyReferences, ...itemReference, ...orderReference },
+  });

@@ -1,7 +1,9 @@
 import { pharmacyEnv, type PharmacyConfig } from '@hc/config';
+import { OutboxRelay, QUEUES, createConsumer, type ReservationExpireEvent } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildPharmacySchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
+import { process as expireReservation } from './modules/reservation/reservation-expire.job.js';
 import type { PharmacySubgraphContext } from './context.js';
 
 /** The pharmacy subgraph: pharmacies, catalogue, stock, orders, reservations. */
@@ -13,8 +15,24 @@ export const pharmacySubgraph: SubgraphDefinition<PharmacyConfig, PharmacySubgra
   migrations,
   migrationsDir,
   buildSchema: buildPharmacySchema,
-  createRuntime: async (_config, { orm }) => {
+  createRuntime: async (config, { orm, logger }) => {
     const { schema } = await buildPharmacySchema();
-    return { schema, buildContext: (base) => ({ ...base, em: orm.em.fork() }) };
+    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    // pharmacy-events also receives auth's user.changed; this subgraph keeps no user copy, so those are acknowledged.
+    const events = createConsumer<ReservationExpireEvent>({
+      queue: QUEUES.pharmacyEvents,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger,
+      handler: (job) => expireReservation(orm, job),
+    });
+    return {
+      schema,
+      buildContext: (base) => ({ ...base, em: orm.em.fork(), reservationTtlMinutes: config.RESERVATION_TTL_MINUTES }),
+      background: [
+        { start: () => relay.start(), stop: () => relay.stop() },
+        { start: () => events.start(), stop: () => events.stop() },
+      ],
+    };
   },
 };

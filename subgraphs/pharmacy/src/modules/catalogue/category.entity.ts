@@ -9,7 +9,7 @@ export class Category {
   @Field(() => ID)
   id: string = randomUUID();
 
-  @Property({ length: 100, unique: true })
+  @Property({ type: 'string', length: 100, unique: true })
   @Field()
   name!: string;
 
@@ -17,7 +17,7 @@ export class Category {
   @Field(() => String, { nullable: true })
   description?: string | null;
 
-  @Property({ default: true })
+  @Property({ type: 'boolean', default: true })
   @Field()
   isActive: boolean = true;
 

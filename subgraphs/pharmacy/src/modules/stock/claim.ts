@@ -1,0 +1,110 @@
+import { BadUserInputError, ConflictError, NotFoundError } from '@hc/graphql';
+import type { OrderLineInput } from '../order/order.inputs.js';
+import type { Run } from '../sql.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MAX_LINES = 50;
+export const MAX_LINE_QUANTITY = 1000;
+
+/** Checks order/reservation lines before any lock is taken; errors name the line (`items[2].quantity`). */
+export function validateLines(lines: OrderLineInput[]): void {
+  if (lines.length === 0) throw BadUserInputError.field('items', 'Add at least one item');
+  if (lines.length > MAX_LINES) throw BadUserInputError.field('items', `At most ${MAX_LINES} lines per order`);
+  const seen = new Set<string>();
+  lines.forEach((line, i) => {
+    if (!UUID_RE.test(line.itemId)) throw BadUserInputError.field(`items[${i}].itemId`, 'itemId is not a valid id');
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) {
+      throw BadUserInputError.field(`items[${i}].quantity`, 'quantity must be a whole number of at least 1');
+    }
+    if (line.quantity > MAX_LINE_QUANTITY) {
+      throw BadUserInputError.field(`items[${i}].quantity`, `quantity must be at most ${MAX_LINE_QUANTITY}`);
+    }
+    const key = line.itemId.toLowerCase();
+    if (seen.has(key)) throw BadUserInputError.field(`items[${i}].itemId`, 'the same item appears twice; combine the lines');
+    seen.add(key);
+  });
+}
+
+export interface ClaimOptions {
+  branchId: string;
+  lines: OrderLineInput[];
+  prescriptionId?: string | null;
+  /** Holds of this patient's reservations at the branch are theirs to use (orders), not others' (reservations pass null). */
+  ownHoldsOf: string | null;
+}
+
+export interface LockedStock {
+  itemId: string;
+  name: string;
+  quantity: number;
+  minStockLevel: number;
+}
+
+/**
+ * The shared first half of placeOrder and reserveItems, inside the caller's transaction:
+ * validates the lines against the catalogue and the branch, locks the branch's stock rows in
+ * item-id order (so concurrent multi-line orders queue instead of deadlocking), then checks
+ * availability (on hand minus other patients' active holds) with a fresh snapshot taken after
+ * the locks are held. Throws BAD_USER_INPUT for unknown/unstocked items or a missing
+ * prescription, CONFLICT/INSUFFICIENT_STOCK naming the first short item.
+ */
+export async function lockAndCheck(
+  run: Run,
+  opts: ClaimOptions,
+): Promise<{ pharmacyId: string; stock: Map<string, LockedStock> }> {
+  const { branchId, lines } = opts;
+  const [branch] = await run<{ pharmacyId: string }>(`select pharmacy_id as "pharmacyId" from pharmacy_branches where id = ?`, [
+    branchId,
+  ]);
+  if (!branch) throw new NotFoundError('Branch');
+  const ids = lines.map((l) => l.itemId.toLowerCase());
+  const items = await run<{ id: string; name: string; prescriptionRequired: boolean }>(
+    `select id, name, prescription_required as "prescriptionRequired" from items where id in (?)`,
+    [ids],
+  );
+  const itemById = new Map(items.map((i) => [i.id, i]));
+  ids.forEach((id, i) => {
+    if (!itemById.has(id)) throw BadUserInputError.field(`items[${i}].itemId`, `Unknown item ${id}`);
+  });
+  if (!opts.prescriptionId) {
+    const needs = items.find((i) => i.prescriptionRequired);
+    if (needs) {
+      throw BadUserInputError.field('prescriptionId', `${needs.name} needs a prescription: pass prescriptionId`);
+    }
+  }
+
+  const locked = await run<{ itemId: string; quantity: number; minStockLevel: number }>(
+    `select item_id as "itemId", quantity, min_stock_level as "minStockLevel"
+       from stock_entries where branch_id = ? and item_id in (?) order by item_id for update`,
+    [branchId, ids],
+  );
+  const stock = new Map(locked.map((s) => [s.itemId, { ...s, name: itemById.get(s.itemId)!.name }]));
+  ids.forEach((id, i) => {
+    if (!stock.has(id)) {
+      throw BadUserInputError.field(`items[${i}].itemId`, `${itemById.get(id)!.name} is not sold at this branch`);
+    }
+  });
+
+  // A separate statement: in READ COMMITTED it sees holds committed while we waited for the locks.
+  const held = await run<{ itemId: string; held: number }>(
+    `select ri.item_id as "itemId", sum(ri.quantity)::int as held
+       from reservation_items ri join reservations r on r.id = ri.reservation_id
+      where r.branch_id = ? and r.status = 'ACTIVE' and r.expires_at > now() and ri.item_id in (?)
+        and r.patient_id <> ?::uuid
+      group by ri.item_id`,
+    [branchId, ids, opts.ownHoldsOf ?? '00000000-0000-0000-0000-000000000000'],
+  );
+  const heldBy = new Map(held.map((h) => [h.itemId, h.held]));
+  for (const line of lines) {
+    const s = stock.get(line.itemId.toLowerCase())!;
+    const available = Math.max(0, s.quantity - (heldBy.get(s.itemId) ?? 0));
+    if (available < line.quantity) {
+      throw new ConflictError(
+        `Not enough ${s.name} in stock: ${available} available, ${line.quantity} requested`,
+        'INSUFFICIENT_STOCK',
+        { item: s.name, itemId: s.itemId },
+      );
+    }
+  }
+  return { pharmacyId: branch.pharmacyId, stock };
+}

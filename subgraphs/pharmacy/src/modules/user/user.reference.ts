@@ -1,0 +1,15 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+/** The auth-owned User as this subgraph sees it: only its key; pharmacy adds fields to it. */
+@ObjectType('User')
+@Directive('@key(fields: "id")')
+export class UserRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+export const userRef = (id: string): UserRef => ({ id });
+
+export const userReference = {
+  User: { __resolveReference: (ref: { id: string }) => userRef(ref.id) },
+};
