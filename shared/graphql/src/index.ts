@@ -8,3 +8,4 @@ export * from './context.js';
 export * from './server.js';
 export * from './loaders.js';
 export * from './common-types.js';
+export * from './subscription-events.js';

@@ -1,9 +1,38 @@
+import type { PubSub } from 'type-graphql';
 import { buildSubgraph } from '@hc/graphql';
 import { DoctorResolver, UserDoctorResolver } from './modules/doctor/doctor.resolver.js';
+import { doctorReference } from './modules/doctor/doctor.reference.js';
+import { WorkplaceResolver, workplaceReference } from './modules/workplace/workplace.resolver.js';
+import {
+  AppointmentResolver,
+  UserAppointmentsResolver,
+  appointmentReference,
+} from './modules/appointment/appointment.resolver.js';
+import { AssistantAssignmentResolver, AssistantResolver } from './modules/assistant/assistant.resolver.js';
 import { userReference } from './modules/user/user.reference.js';
+
+/**
+ * appointmentUpdated is declared here so the supergraph has the Subscription type, but the
+ * gateway serves it (graphql-ws + Redis pub/sub); this subgraph never runs a subscription.
+ */
+const gatewayServedPubSub: PubSub = {
+  publish: () => undefined,
+  subscribe: () => {
+    throw new Error('appointment subscriptions are served by the gateway');
+  },
+};
 
 export const buildDoctorSchema = () =>
   buildSubgraph({
-    resolvers: [DoctorResolver, UserDoctorResolver],
-    referenceResolvers: userReference,
+    resolvers: [
+      DoctorResolver,
+      UserDoctorResolver,
+      WorkplaceResolver,
+      AppointmentResolver,
+      UserAppointmentsResolver,
+      AssistantResolver,
+      AssistantAssignmentResolver,
+    ],
+    referenceResolvers: { ...userReference, ...doctorReference, ...workplaceReference, ...appointmentReference },
+    pubSub: gatewayServedPubSub,
   });

@@ -21,12 +21,16 @@ export class Doctor {
   @Property({ type: 'uuid', unique: true })
   userId!: string;
 
-  @Property({ length: 120 })
+  /** Display name copied from auth's user.changed events (directory search); null until the first event. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  name?: string | null;
+
+  @Property({ type: 'string', length: 120 })
   @Field()
   specialization!: string;
 
   /** Shown to the doctor and admins only (doctor.resolver.ts). */
-  @Property({ length: 64, unique: true })
+  @Property({ type: 'string', length: 64, unique: true })
   licenseNumber!: string;
 
   @Property({ type: 'text', nullable: true })
@@ -36,6 +40,10 @@ export class Doctor {
   @Enum({ items: () => VerificationStatus, nativeEnumName: 'verification_status' })
   @Field(() => VerificationStatus)
   verificationStatus: VerificationStatus = VerificationStatus.PENDING;
+
+  /** Why an admin rejected the profile; sent to the doctor, not exposed. */
+  @Property({ type: 'text', nullable: true })
+  reviewReason?: string | null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

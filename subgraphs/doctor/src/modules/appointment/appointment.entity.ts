@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum AppointmentStatus {
+  PENDING = 'PENDING',
+  CONFIRMED = 'CONFIRMED',
+  CANCELLED = 'CANCELLED',
+  COMPLETED = 'COMPLETED',
+  NO_SHOW = 'NO_SHOW',
+}
+registerEnumType(AppointmentStatus, { name: 'AppointmentStatus' });
+
+export enum AppointmentEventType {
+  BOOKED = 'BOOKED',
+  CONFIRMED = 'CONFIRMED',
+  CANCELLED = 'CANCELLED',
+  RESCHEDULED = 'RESCHEDULED',
+  COMPLETED = 'COMPLETED',
+  NO_SHOW = 'NO_SHOW',
+}
+registerEnumType(AppointmentEventType, { name: 'AppointmentEventType' });
+
+/**
+ * Double booking is prevented by two exclusion constraints (doctor, patient) over the time
+ * range of non-cancelled rows (see the init migration); the application check before the
+ * insert only gives the friendly message.
+ */
+@Entity({ tableName: 'appointments' })
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class Appointment {
+  @PrimaryKey({ type: 'uuid' })
+  @Field(() => ID)
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  patientId!: string;
+
+  @Property({ type: 'uuid' })
+  doctorId!: string;
+
+  /** The doctor's auth user id, kept on the row so permission checks need no join. */
+  @Property({ type: 'uuid' })
+  doctorUserId!: string;
+
+  @Property({ type: 'uuid' })
+  workplaceId!: string;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  startsAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  endsAt!: Date;
+
+  @Enum({ items: () => AppointmentStatus, nativeEnumName: 'appointment_status' })
+  @Field(() => AppointmentStatus)
+  status: AppointmentStatus = AppointmentStatus.PENDING;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  notes?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  cancellationReason?: string | null;
+
+  /** User id of whoever cancelled. */
+  @Property({ type: 'uuid', nullable: true })
+  cancelledBy?: string | null;
+
+  /** Bumped on every change; part of notification idempotency keys and the optimistic check. */
+  @Property({ type: 'integer' })
+  version: number = 1;
+
+  /** The version whose reminder is scheduled (its idempotency key), null when none. */
+  @Property({ type: 'integer', nullable: true })
+  reminderVersion?: number | null;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  updatedAt: Date = new Date();
+}
+
+@ObjectType()
+export class AppointmentEvent {
+  @Field(() => AppointmentEventType) type!: AppointmentEventType;
+  @Field(() => Appointment, { description: 'Any field, including ones other subgraphs own (patient { name })' })
+  appointment!: Appointment;
+  @Field() occurredAt!: Date;
+}

@@ -1,0 +1,102 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { addToOutbox, outbox } from '@hc/jobs';
+import type { AppointmentChangedEvent } from '@hc/graphql';
+import type { Appointment, AppointmentEventType } from './appointment.entity.js';
+import { UserCopy } from '../user/user-copy.entity.js';
+import { Workplace } from '../workplace/workplace.entity.js';
+import { assistantsOf } from '../access.js';
+
+const REMINDER_LEAD_MS = 24 * 3600_000;
+
+/** Templates of the notification catalogue; COMPLETED and NO_SHOW have none, so they send nothing. */
+const TEMPLATE: Partial<Record<AppointmentEventType, string>> = {
+  BOOKED: 'appointment.booked',
+  CONFIRMED: 'appointment.confirmed',
+  CANCELLED: 'appointment.cancelled',
+  RESCHEDULED: 'appointment.rescheduled',
+};
+
+async function variablesOf(em: EntityManager, a: Appointment) {
+  const [users, wp] = await Promise.all([
+    em.find(UserCopy, { userId: { $in: [a.patientId, a.doctorUserId] } }),
+    em.findOne(Workplace, { id: a.workplaceId }),
+  ]);
+  const name = (id: string) => users.find((u) => u.userId === id)?.name ?? '';
+  return {
+    appointmentId: a.id,
+    doctorName: name(a.doctorUserId),
+    patientName: name(a.patientId),
+    workplaceName: wp?.name ?? '',
+    startsAt: a.startsAt.toISOString(),
+    timeZone: wp?.timeZone ?? 'UTC',
+  };
+}
+
+const reminderKey = (a: Appointment, version: number, userId: string) => `appointment:${a.id}:reminder:v${version}:${userId}`;
+
+/**
+ * Writes, in the caller's transaction, everything an appointment change sends: the change
+ * notice to patient and doctor, the reminder 24 h before (a new one per time change; the old
+ * one cancelled), and on booking the care relationship for auth. Keys carry the version so a
+ * retry never sends twice and each change sends once.
+ */
+export async function recordChange(em: EntityManager, a: Appointment, type: AppointmentEventType): Promise<void> {
+  const vars = await variablesOf(em, a);
+  const participants = [a.patientId, a.doctorUserId];
+  const template = TEMPLATE[type];
+  if (template) {
+    for (const userId of participants) {
+      outbox.notify(em, {
+        idempotencyKey: `appointment:${a.id}:v${a.version}:${type.toLowerCase()}:${userId}`,
+        userId,
+        template,
+        variables: { ...vars, ...(type === 'CANCELLED' ? { reason: a.cancellationReason ?? '' } : {}) },
+      });
+    }
+  }
+  const timeChanged = type === 'BOOKED' || type === 'RESCHEDULED';
+  const ended = type === 'CANCELLED' || type === 'COMPLETED' || type === 'NO_SHOW';
+  if ((timeChanged || ended) && a.reminderVersion != null) {
+    for (const userId of participants) outbox.reschedule(em, { idempotencyKey: reminderKey(a, a.reminderVersion, userId) });
+    a.reminderVersion = null;
+  }
+  const sendAt = new Date(a.startsAt.getTime() - REMINDER_LEAD_MS);
+  if (timeChanged && sendAt.getTime() > Date.now()) {
+    for (const userId of participants) {
+      outbox.notify(em, {
+        idempotencyKey: reminderKey(a, a.version, userId),
+        userId,
+        template: 'appointment.reminder',
+        variables: vars,
+        sendAt: sendAt.toISOString(),
+      });
+    }
+    a.reminderVersion = a.version;
+  }
+  if (type === 'BOOKED') {
+    const staff = (await assistantsOf(em, [a.workplaceId])).get(a.workplaceId) ?? [];
+    addToOutbox(em, 'care.changed', {
+      patientId: a.patientId,
+      staffUserIds: [a.doctorUserId, ...staff],
+      active: true,
+      occurredAt: new Date().toISOString(),
+    });
+  }
+}
+
+/** The pub/sub event for subscribers, with who may receive it. */
+export async function changedEvent(
+  em: EntityManager,
+  a: Appointment,
+  type: AppointmentEventType,
+): Promise<AppointmentChangedEvent> {
+  const staff = (await assistantsOf(em, [a.workplaceId])).get(a.workplaceId) ?? [];
+  return {
+    type,
+    appointmentId: a.id,
+    doctorId: a.doctorId,
+    workplaceId: a.workplaceId,
+    allowedUserIds: [...new Set([a.patientId, a.doctorUserId, ...staff])],
+    occurredAt: new Date().toISOString(),
+  };
+}
