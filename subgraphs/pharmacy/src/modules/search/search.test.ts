@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { errorCode } from '@hc/testing';
+import { sqlRunner } from '../sql.js';
+import { ok, PLACE_ORDER, seedPharmacy, startPharmacy, type Harness } from '../../../test/harness.js';
+
+let h: Harness;
+let cairo: Awaited<ReturnType<typeof seedPharmacy>>;
+let alex: Awaited<ReturnType<typeof seedPharmacy>>;
+
+const SEARCH = `query($q: String!, $city: String) { search(query: $q, city: $city) {
+  pharmacies { name } products { price available item { name } branch { city } } } }`;
+
+beforeAll(async () => {
+  h = await startPharmacy();
+  cairo = await seedPharmacy(h, {
+    name: 'Nile Care Pharmacy',
+    city: 'Cairo',
+    items: [
+      { name: 'Paracetamol 500 mg', quantity: 10, price: '3.25' },
+      { name: 'Amoxicillin 250 mg', quantity: 4, price: '12.00', prescriptionRequired: true },
+      { name: 'Sold out syrup', quantity: 0, price: '5.00' },
+    ],
+  });
+  alex = await seedPharmacy(h, {
+    name: 'Seaside Drugstore',
+    city: 'Alexandria',
+    items: [{ name: 'Paracetamol 1 g', quantity: 3, price: '4.10' }],
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('search', () => {
+  it('tolerates small typos and filters by city, listing only in-stock offers', async () => {
+    const all = ok(await h.call(SEARCH, { q: 'paracetmol' })).search;
+    expect(all.products.map((p: { item: { name: string } }) => p.item.name).sort()).toEqual([
+      'Paracetamol 1 g',
+      'Paracetamol 500 mg',
+    ]);
+    const inCairo = ok(await h.call(SEARCH, { q: 'paracetmol', city: 'cairo' })).search;
+    expect(inCairo.products).toEqual([
+      { price: '3.25', available: 10, item: { name: 'Paracetamol 500 mg' }, branch: { city: 'Cairo' } },
+    ]);
+    expect(ok(await h.call(SEARCH, { q: 'sold out syrup' })).search.products).toEqual([]);
+    expect(ok(await h.call(SEARCH, { q: 'Nile Cre' })).search.pharmacies).toEqual([{ name: 'Nile Care Pharmacy' }]);
+    expect(ok(await h.call(SEARCH, { q: 'seaside', city: 'Cairo' })).search.pharmacies).toEqual([]);
+    expect(errorCode(await h.call(SEARCH, { q: ' ' }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('uses the trigram indexes', async () => {
+    // With a handful of rows the planner would scan; forbid that to see which index serves the match.
+    const plan = await h.sg.orm.em.fork().transactional(async (tx) => {
+      const run = sqlRunner(tx);
+      await run('set local enable_seqscan = off');
+      return run<{ 'QUERY PLAN': string }>(`explain select id from items where 'paracetmol' <% name`);
+    });
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('items_name_trgm');
+  });
+
+  it('products lists only items that need no prescription', async () => {
+    const res = ok(await h.call(`{ products(first: 50) { totalCount nodes { name medicine { prescriptionRequired } } } }`));
+    const names = res.products.nodes.map((n: { name: string }) => n.name);
+    expect(names).toContain('Paracetamol 500 mg');
+    expect(names).not.toContain('Amoxicillin 250 mg');
+  });
+
+  it('pharmacies(city) lists the top pharmacies first: most deliveries in the last 30 days', async () => {
+    const before = ok(await h.call(`{ pharmacies { nodes { name } } }`)).pharmacies.nodes.map((n: { name: string }) => n.name);
+    expect(before).toEqual(['Nile Care Pharmacy', 'Seaside Drugstore']);
+    const patient = h.user('PATIENT');
+    const order = ok(
+      await h.call(
+        PLACE_ORDER,
+        { input: { branchId: alex.branchId, items: [{ itemId: alex.itemIds[0], quantity: 1 }] } },
+        patient.token,
+      ),
+    ).placeOrder;
+    for (const status of ['CONFIRMED', 'PREPARING', 'OUT_FOR_DELIVERY', 'DELIVERED']) {
+      ok(
+        await h.call(
+          `mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status } }`,
+          { id: order.id, s: status },
+          alex.owner.token,
+        ),
+      );
+    }
+    const after = ok(await h.call(`{ pharmacies { totalCount nodes { name } } }`)).pharmacies;
+    expect(after.nodes.map((n: { name: string }) => n.name)).toEqual(['Seaside Drugstore', 'Nile Care Pharmacy']);
+    const page = ok(
+      await h.call(
+        `{ pharmacies(city: "CAIRO", first: 1) { totalCount pageInfo { hasNextPage } nodes { name branches { city } } } }`,
+      ),
+    );
+    expect(page.pharmacies).toEqual({
+      totalCount: 1,
+      pageInfo: { hasNextPage: false },
+      nodes: [{ name: 'Nile Care Pharmacy', branches: [{ city: 'Cairo' }] }],
+    });
+  });
+
+  it('stock is visible to the owner only', async () => {
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on PharmacyBranch { stock(lowOnly: false) { totalCount } } } }`;
+    const r = { r: [{ __typename: 'PharmacyBranch', id: cairo.branchId }] };
+    expect(ok(await h.call(q, r, cairo.owner.token))._entities[0].stock.totalCount).toBe(3);
+    expect(errorCode(await h.call(q, r, alex.owner.token))).toBe('FORBIDDEN');
+  });
+});
+
+describe('catalogue', () => {
+  it('admins create categories; only the creator or an admin updates an item', async () => {
+    const admin = h.user('ADMIN');
+    const cat = ok(
+      await h.call(`mutation { createCategory(name: "Pain relief") { id name isActive } }`, {}, admin.token),
+    ).createCategory;
+    expect(errorCode(await h.call(`mutation { createCategory(name: "X") { id } }`, {}, cairo.owner.token))).toBe('FORBIDDEN');
+    const upd = `mutation($id: ID!, $input: ItemInput!) { updateItem(id: $id, input: $input) { name category { name } medicine { dosage prescriptionRequired } } }`;
+    const input = { name: 'Paracetamol 500 mg', categoryId: cat.id, medicine: { dosage: '500 mg', prescriptionRequired: false } };
+    expect(ok(await h.call(upd, { id: cairo.itemIds[0], input }, cairo.owner.token)).updateItem).toEqual({
+      name: 'Paracetamol 500 mg',
+      category: { name: 'Pain relief' },
+      medicine: { dosage: '500 mg', prescriptionRequired: false },
+    });
+    expect(errorCode(await h.call(upd, { id: cairo.itemIds[0], input }, alex.owner.token))).toBe('NOT_FOUND');
+    const badPrice = await h.call(
+      `mutation($i: StockInput!) { setStock(input: $i) { price } }`,
+      { i: { branchId: cairo.branchId, itemId: cairo.itemIds[0], quantity: 1, price: '1.999' } },
+      cairo.owner.token,
+    );
+    expect(errorCode(badPrice)).toBe('BAD_USER_INPUT');
+    expect(ok(await h.call(`{ categories { name } }`)).categories).toEqual([{ name: 'Pain relief' }]);
+  });
+});
