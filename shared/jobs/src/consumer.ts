@@ -9,7 +9,7 @@ export interface ConsumerOptions<T> {
   logger: Logger;
   concurrency?: number;
   /** Throw to retry (with the queue's backoff); throw UnrecoverableError to fail for good. */
-  handler: (job: Job<T>) => Promise<unknown>;
+  handler: (job: Job<T>, token?: string) => Promise<unknown>;
   workerOptions?: Partial<WorkerOptions>;
 }
 
@@ -24,7 +24,8 @@ export function createConsumer<T>(options: ConsumerOptions<T>) {
     start: () => {
       connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
-      worker = new Worker<T>(options.queue, (job) => options.handler(job), {
+      // The token lets a handler move its own job (e.g. to delayed until a scheduled time).
+      worker = new Worker<T>(options.queue, (job, token) => options.handler(job, token), {
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? 5,

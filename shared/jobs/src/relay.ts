@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@hc/logger';
-import { route } from './topics.js';
+import { redactSecrets, route, type NotificationRequest } from './topics.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -92,6 +92,13 @@ export class OutboxRelay {
         'run',
         trx,
       );
+      // The queue now holds the message; the published row keeps no OTP or reset code in clear.
+      for (const row of rows) {
+        const request = row.payload as Partial<NotificationRequest>;
+        if (row.topic !== 'notification.send' || !request.secretVariables?.length || !request.variables) continue;
+        const redacted = redactSecrets(request as NotificationRequest);
+        await conn.execute(`update outbox set payload = ? where id = ?`, [JSON.stringify(redacted), row.id], 'run', trx);
+      }
       return rows.length;
     });
   }

@@ -78,6 +78,30 @@ export const QUEUES = {
   pharmacyEvents: 'pharmacy-events',
 } as const;
 
+/**
+ * BullMQ `attempts` on every notification job. The notification worker's JOB_ATTEMPTS (<= this)
+ * decides when a transient failure becomes final, and its backoff strategy ('notification')
+ * the delays, so producers never need the worker's retry settings.
+ */
+export const NOTIFICATION_MAX_ATTEMPTS = 25;
+export const NOTIFICATION_BACKOFF_TYPE = 'notification';
+
+/** What a notification job's data holds: the request plus the outbox row it came from. */
+export type NotificationJobData = NotificationRequest & { outboxId: string };
+
+/** Events outlive a consumer's short outage (e.g. its database restarting) instead of failing on the first try. */
+const EVENT_RETRY = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } } as const;
+
+export const REDACTED = '[redacted]';
+
+/** The request with its secret variables (OTP and reset codes) replaced, for storage after use. */
+export function redactSecrets<T extends Pick<NotificationRequest, 'variables' | 'secretVariables'>>(request: T): T {
+  if (!request.secretVariables?.length) return request;
+  const variables = { ...request.variables };
+  for (const name of request.secretVariables) if (name in variables) variables[name] = REDACTED;
+  return { ...request, variables };
+}
+
 export interface Delivery {
   queue: string;
   name: string;
@@ -93,9 +117,11 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
   const base = { jobId: outboxId, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
   switch (topic as Topic) {
     case 'notification.send': {
+      // Enqueued at once even with sendAt: the worker records the message (so it can be found
+      // by its key to cancel or move) and then delays the job itself until sendAt.
       const req = payload as NotificationRequest;
-      const delay = req.sendAt ? Math.max(0, Date.parse(req.sendAt) - Date.now()) : 0;
-      return [{ queue: QUEUES.notifications, name: topic, data: { outboxId, ...req }, opts: { ...base, delay } }];
+      const opts = { ...base, attempts: NOTIFICATION_MAX_ATTEMPTS, backoff: { type: NOTIFICATION_BACKOFF_TYPE } };
+      return [{ queue: QUEUES.notifications, name: topic, data: { outboxId, ...req }, opts }];
     }
     case 'notification.reschedule':
       return [{ queue: QUEUES.notifications, name: topic, data: payload, opts: base }];
@@ -104,10 +130,10 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
         queue,
         name: topic,
         data: payload,
-        opts: base,
+        opts: { ...base, ...EVENT_RETRY },
       }));
     case 'care.changed':
-      return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: base }];
+      return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
     case 'reservation.expire': {
       const delay = Math.max(0, Date.parse((payload as ReservationExpireEvent).expiresAt) - Date.now());
       return [

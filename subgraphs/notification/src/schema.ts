@@ -1,4 +1,21 @@
 import { buildSubgraph } from '@hc/graphql';
 import { TemplateResolver } from './modules/template/template.resolver.js';
+import { PreferenceResolver, UserPreferenceResolver } from './modules/preference/preference.resolver.js';
+import { NotificationResolver, UserNotificationResolver } from './modules/notification/notification.resolver.js';
+import { OperationsResolver } from './modules/operations/operations.resolver.js';
+import { UserRef, userReference } from './modules/user/user.reference.js';
 
-export const buildNotificationSchema = () => buildSubgraph({ resolvers: [TemplateResolver] });
+export const buildNotificationSchema = () =>
+  buildSubgraph({
+    resolvers: [
+      TemplateResolver,
+      PreferenceResolver,
+      UserPreferenceResolver,
+      NotificationResolver,
+      UserNotificationResolver,
+      OperationsResolver,
+    ],
+    // User is only extended here (no field of ours returns it), so it must be listed.
+    orphanedTypes: [UserRef],
+    referenceResolvers: userReference,
+  });

@@ -1,7 +1,10 @@
 import { notificationEnv, type NotificationConfig } from '@hc/config';
+import { OutboxRelay } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildNotificationSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
+import { createOpsQueue, createWorkerTasks } from './pipeline.js';
+import { seedDefaultTemplates } from './modules/template/template.defaults.js';
 import type { NotificationSubgraphContext } from './context.js';
 
 /** The notification subgraph: templates, preferences, history, and the delivery worker. */
@@ -13,8 +16,22 @@ export const notificationSubgraph: SubgraphDefinition<NotificationConfig, Notifi
   migrations,
   migrationsDir,
   buildSchema: buildNotificationSchema,
-  createRuntime: async (_config, { orm }) => {
+  createRuntime: async (config, { orm, logger }) => {
     const { schema } = await buildNotificationSchema();
-    return { schema, buildContext: (base) => ({ ...base, em: orm.em.fork() }) };
+    const seeded = await seedDefaultTemplates(orm.em.fork());
+    if (seeded > 0) logger.info({ seeded }, 'default notification templates added');
+    if (config.NODE_ENV === 'production' && !config.SMTP_URL) logger.warn('SMTP_URL is not set: email messages will fail');
+    const ops = createOpsQueue(config);
+    // sendNotification writes to this subgraph's own outbox, like every producer.
+    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    return {
+      schema,
+      buildContext: (base) => ({ ...base, em: orm.em.fork(), queue: ops.queue }),
+      background: [
+        { start: () => undefined, stop: () => ops.close() },
+        { start: () => relay.start(), stop: () => relay.stop() },
+        ...(config.RUN_WORKER ? createWorkerTasks(config, { orm, logger }) : []),
+      ],
+    };
   },
 };

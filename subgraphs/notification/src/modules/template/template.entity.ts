@@ -9,6 +9,29 @@ export enum NotificationChannel {
 }
 registerEnumType(NotificationChannel, { name: 'NotificationChannel' });
 
+export enum VariableType {
+  STRING = 'STRING',
+  NUMBER = 'NUMBER',
+  DATE = 'DATE',
+  DATETIME = 'DATETIME',
+}
+registerEnumType(VariableType, { name: 'VariableType' });
+
+@ObjectType({ description: 'A placeholder a template may use: {{name}}.' })
+export class TemplateVariable {
+  @Field()
+  name!: string;
+
+  @Field(() => VariableType)
+  type!: VariableType;
+
+  @Field(() => String, { nullable: true })
+  defaultValue?: string | null;
+
+  @Field()
+  isRequired!: boolean;
+}
+
 /** A message template per (name, channel), e.g. ("auth.otp", EMAIL). */
 @Entity({ tableName: 'notification_templates' })
 @Unique({ properties: ['name', 'channel'] })
@@ -18,7 +41,7 @@ export class NotificationTemplate {
   @Field(() => ID)
   id: string = randomUUID();
 
-  @Property({ length: 100 })
+  @Property({ type: 'string', length: 100 })
   @Field()
   name!: string;
 
@@ -26,7 +49,7 @@ export class NotificationTemplate {
   @Field(() => NotificationChannel)
   channel!: NotificationChannel;
 
-  @Property({ length: 200, nullable: true })
+  @Property({ type: 'string', length: 200, nullable: true })
   @Field(() => String, { nullable: true })
   subject?: string | null;
 
@@ -34,7 +57,11 @@ export class NotificationTemplate {
   @Field()
   content!: string;
 
-  @Property({ default: true })
+  @Property({ type: 'jsonb' })
+  @Field(() => [TemplateVariable])
+  variables: TemplateVariable[] = [];
+
+  @Property({ type: 'boolean', default: true })
   @Field()
   isActive: boolean = true;
 

@@ -1,0 +1,81 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { NotificationConfig } from '@hc/config';
+import type { Logger } from '@hc/logger';
+import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, type UserChangedEvent } from '@hc/jobs';
+import { applyUserChanged } from './modules/contact/contact.consumer.js';
+import { DeliveryProcessor, notificationBackoff } from './modules/notification/notification.worker.js';
+import { createProviders } from './modules/providers/index.js';
+
+export interface BackgroundTask {
+  start: () => Promise<void> | void;
+  stop: () => Promise<void>;
+}
+
+/** The notifications queue as seen by admins (counts, failed jobs, retry) and by reschedules. */
+export function createOpsQueue(config: NotificationConfig) {
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+  connection.on('error', () => undefined);
+  const queue = new Queue(QUEUES.notifications, { connection, prefix: config.REDIS_PREFIX });
+  queue.on('error', () => undefined);
+  return {
+    queue,
+    close: async () => {
+      await queue.close().catch(() => undefined);
+      connection.disconnect();
+    },
+  };
+}
+
+/**
+ * The worker side of the pipeline: delivery of `notifications` jobs and the contact copy from
+ * `notification-events`. Runs inside the subgraph (RUN_WORKER=true) or alone (src/worker.ts);
+ * add instances to scale. `stop()` lets active jobs finish (SIGTERM drain).
+ */
+export function createWorkerTasks(config: NotificationConfig, deps: { orm: MikroORM; logger: Logger }): BackgroundTask[] {
+  const providers = createProviders(config, deps.logger);
+  const ops = createOpsQueue(config);
+  const processor = new DeliveryProcessor({
+    orm: deps.orm,
+    providers,
+    logger: deps.logger,
+    attempts: config.JOB_ATTEMPTS,
+    leaseMs: config.PROVIDER_TIMEOUT_MS + config.WORKER_LOCK_MS,
+    queue: ops.queue,
+  });
+  const backoff = notificationBackoff(config.JOB_BACKOFF_MS);
+  const delivery = createConsumer({
+    queue: QUEUES.notifications,
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    logger: deps.logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    handler: processor.process,
+    workerOptions: {
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
+      settings: { backoffStrategy: (attemptsMade, type) => (type === NOTIFICATION_BACKOFF_TYPE ? backoff(attemptsMade) : 1_000) },
+    },
+  });
+  const contacts = createConsumer<UserChangedEvent>({
+    queue: QUEUES.notificationEvents,
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    logger: deps.logger,
+    concurrency: 5,
+    handler: (job) => applyUserChanged(deps.orm, job),
+  });
+  // Stopped in reverse order: delivery drains first, the queue handle it uses closes last.
+  return [
+    {
+      start: () => undefined,
+      stop: async () => {
+        for (const p of Object.values(providers)) p.close?.();
+        await ops.close();
+      },
+    },
+    { start: () => contacts.start(), stop: () => contacts.stop() },
+    { start: () => delivery.start(), stop: () => delivery.stop() },
+  ];
+}
