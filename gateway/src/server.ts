@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '@hc/logger';
 import { authenticateRequest, createGatewayVerifier } from './auth.js';
 import { ForwardingDataSource } from './data-source.js';
 import type { GatewayContext } from './context.js';
+import { attachSubscriptions } from './subscriptions/index.js';
 
 export const DEFAULT_SUPERGRAPH_PATH = new URL('../supergraph.graphql', import.meta.url).pathname;
 
@@ -89,6 +90,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           }),
     ],
   });
+  // graphql-ws on the same server and path; events from Redis, fields resolved through `apollo`.
+  const subscriptions = attachSubscriptions({
+    httpServer,
+    gateway,
+    apollo,
+    verifyToken,
+    logger,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+  });
   await apollo.start();
 
   app.use((req, res, next) => {
@@ -122,6 +133,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
             port: actual,
             httpServer,
             stop: async () => {
+              await subscriptions.stop();
               await apollo.stop();
             },
           });

@@ -17,17 +17,25 @@ export interface ConnectionShape<T> {
   totalCount: number;
 }
 
-/** Base class for `XConnection { nodes, pageInfo, totalCount }` (contract convention). */
+/**
+ * Base class for `XConnection { nodes, pageInfo, totalCount }` (contract convention). The fields
+ * are @shareable because the contract has one connection type served by several subgraphs
+ * (UserConnection: auth's `users`, doctor's `myPatients`); field directives are inherited by the
+ * subclasses, class directives would not be.
+ */
 export function Connection<T extends object>(Node: ClassType<T>) {
   @ObjectType()
   abstract class ConnectionClass implements ConnectionShape<T> {
     @Field(() => [Node])
+    @Directive('@shareable')
     nodes!: T[];
 
     @Field(() => PageInfo)
+    @Directive('@shareable')
     pageInfo!: PageInfo;
 
     @Field(() => Int)
+    @Directive('@shareable')
     totalCount!: number;
   }
   return ConnectionClass;

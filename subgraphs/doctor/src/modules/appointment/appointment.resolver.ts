@@ -4,7 +4,6 @@ import {
   ArgsType,
   Authorized,
   Ctx,
-  Directive,
   Field,
   FieldResolver,
   ID,
@@ -46,9 +45,8 @@ import type { DoctorSubgraphContext } from '../../context.js';
 @ObjectType()
 export class AppointmentConnection extends Connection(Appointment) {}
 
-/** auth declares the same connection (users query): shareable in both so the supergraph composes. */
+/** auth declares the same connection for `users`; Connection's fields are @shareable for that. */
 @ObjectType({ description: 'Users (patients) a doctor or assistant cares for.' })
-@Directive('@shareable')
 export class UserConnection extends Connection(UserRef) {}
 
 @ArgsType()
