@@ -10,8 +10,14 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { addHealthRoutes, createFormatError, requestIdOf, requestStore } from '@hc/graphql';
+import { addHealthRoutes, createFormatError, requestIdOf, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
+import { Redis } from 'ioredis';
+import { createLimits } from './limits.js';
+import { RedisKeyValueCache } from './redis-cache.js';
+import { responseCachePlugins } from './response-cache.js';
+import { loadSafelist, SafelistCache, safelistPlugin } from './persisted-queries.js';
+import { createSubgraphFetcher } from './subgraph-fetcher.js';
 import { authenticateRequest, createGatewayVerifier } from './auth.js';
 import { ForwardingDataSource } from './data-source.js';
 import type { GatewayContext } from './context.js';
@@ -23,6 +29,8 @@ export interface GatewayOptions {
   logger?: Logger;
   verifyToken?: TokenVerifier;
   supergraphSdl?: string;
+  /** Prometheus registry (default: a new one named "gateway"). */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningGateway {
@@ -59,9 +67,24 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const verifyToken = options.verifyToken ?? createGatewayVerifier(config);
   const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, 'utf8');
 
+  const metrics = options.metrics ?? new ServiceMetrics('gateway');
+  const fetchers = createSubgraphFetcher({ maxSockets: config.SUBGRAPH_MAX_SOCKETS, metrics });
+  // Request-path Redis (APQ, response cache): fail fast rather than queue while Redis is down.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'gateway redis error'));
+  const safelist = config.PERSISTED_QUERIES_SAFELIST ? loadSafelist(config.PERSISTED_QUERIES_SAFELIST) : undefined;
+  const limits = createLimits(config);
+
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new ForwardingDataSource({ url: urls[name] ?? url }),
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource({
+        url: urls[name] ?? url,
+        fetcher: fetchers.forSubgraph(name) as never,
+        // Subgraphs answer no-store; cacheability is decided here from the hints (response-cache.ts).
+        honorSubgraphCacheControlHeader: false,
+      }),
+    experimental_approximateQueryPlanStoreMiB: config.QUERY_PLAN_CACHE_MIB,
     logger,
   });
 
@@ -77,9 +100,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    persistedQueries: {
+      cache: safelist ? new SafelistCache(safelist) : new RedisKeyValueCache(redis, `${config.REDIS_PREFIX}:gw:`),
+      ttl: config.APQ_TTL_SECONDS,
+    },
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      metrics.plugin(),
+      ...limits.plugins,
+      ...(safelist ? [safelistPlugin(safelist)] : []),
+      // Off by default under NODE_ENV=test: tests that write then read would see cached answers.
+      ...((config.RESPONSE_CACHE ?? config.NODE_ENV !== 'test')
+        ? responseCachePlugins(new RedisKeyValueCache(redis, `${config.REDIS_PREFIX}:gw:`), config.RESPONSE_CACHE_MAX_AGE_SECONDS)
+        : []),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({
@@ -108,6 +144,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     requestStore.run({ requestId }, next);
   });
   addHealthRoutes(app, Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])));
+  metrics.route(app);
 
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {
@@ -123,6 +160,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   return {
     app,
     httpServer,
+    metrics,
     listen: (port: number, host: string): Promise<RunningGateway> =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -133,8 +171,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
             port: actual,
             httpServer,
             stop: async () => {
+              // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
               await subscriptions.stop();
               await apollo.stop();
+              await fetchers.close();
+              redis.disconnect();
             },
           });
         });

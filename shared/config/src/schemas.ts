@@ -115,6 +115,31 @@ export const gatewayEnv = commonEnv.extend({
   /** Path of the composed supergraph SDL (built by `npm run compose`). */
   SUPERGRAPH_PATH: z.string().optional(),
   CORS_ORIGINS: z.string().default('*'),
+  QUERY_MAX_DEPTH: posInt(12).describe('deepest selection a query may have (HTTP 400 before execution)'),
+  QUERY_MAX_ALIASES: posInt(15).describe('aliases per operation'),
+  QUERY_MAX_TOKENS: posInt(3000).describe('lexer tokens per document, counted while parsing'),
+  QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
+  QUERY_MAX_COST: posInt(20_000).describe('cost limit: 1 per field, children times `first` on paged lists'),
+  QUERY_LIST_SIZE: posInt(10).describe('items assumed for a list without `first` in the cost'),
+  APQ_TTL_SECONDS: posInt(24 * 3600).describe('how long automatic persisted queries stay in Redis'),
+  PERSISTED_QUERIES_SAFELIST: z
+    .string()
+    .optional()
+    .describe('JSON operation manifest; when set only the operations it lists run (safelist mode)'),
+  RESPONSE_CACHE: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional()
+    .describe('Redis response cache for anonymous public reads; default on, off when NODE_ENV=test'),
+  RESPONSE_CACHE_MAX_AGE_SECONDS: posInt(30).describe('upper bound of any cached response age'),
+  SUBGRAPH_MAX_SOCKETS: posInt(64).describe('keep-alive sockets per subgraph (requests beyond queue)'),
+  QUERY_PLAN_CACHE_MIB: posInt(30).describe('approximate size of the query-plan cache'),
+  GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
+    .default(1)
+    .describe('gateway processes (node:cluster); `auto` = one per core'),
+  OTEL_TRACING: bool(false).describe("export Apollo Gateway's OpenTelemetry spans over OTLP/HTTP"),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('http://127.0.0.1:4318').describe('OTLP/HTTP collector base URL'),
 });
 
 export type CommonConfig = z.infer<typeof commonEnv>;

@@ -6,6 +6,7 @@ export * from './auth-checker.js';
 export * from './build-subgraph.js';
 export * from './context.js';
 export * from './server.js';
+export * from './metrics.js';
 export * from './loaders.js';
 export * from './common-types.js';
 export * from './subscription-events.js';

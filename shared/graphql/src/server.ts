@@ -11,6 +11,7 @@ import type { Logger } from '@hc/logger';
 import { UnauthenticatedError } from './errors.js';
 import { createFormatError } from './format-error.js';
 import { requestStore, type BaseContext } from './context.js';
+import { ServiceMetrics } from './metrics.js';
 
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
@@ -25,6 +26,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   production: boolean;
   /** Extra HTTP routes (e.g. auth's JWKS), mounted before /graphql. */
   routes?: (app: Express) => void;
+  /** Prometheus registry served on GET /metrics (default: requests and durations only). */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningServer {
@@ -98,6 +101,7 @@ export async function createSubgraphServer<C extends BaseContext>(
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
+  const metrics = options.metrics ?? new ServiceMetrics(options.name);
 
   const apollo = new ApolloServer<C>({
     schema: options.schema,
@@ -110,6 +114,7 @@ export async function createSubgraphServer<C extends BaseContext>(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      metrics.plugin(),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -121,6 +126,7 @@ export async function createSubgraphServer<C extends BaseContext>(
     requestStore.run({ requestId }, next);
   });
   addHealthRoutes(app, options.readiness);
+  metrics.route(app);
   options.routes?.(app);
   app.use(
     '/graphql',

@@ -1,12 +1,39 @@
 import { createTokenVerifier, JwksKeyResolver, redisRevocationCheck } from '@hc/auth';
 import { ConfigError, loadConfig, type CommonConfig } from '@hc/config';
 import { createOrm, describeDbError, StatementCounter } from '@hc/db';
-import { createSubgraphServer, type BaseContext, type RunningServer } from '@hc/graphql';
+import { createSubgraphServer, ServiceMetrics, type BaseContext, type RunningServer } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import type { Redis } from 'ioredis';
 import type { Orm } from '@hc/db';
 import { createRedis, pingRedis } from './redis.js';
 import type { SubgraphDefinition, SubgraphDeps } from './definition.js';
+
+/** BullMQ queues a service consumes (see QUEUES in @hc/jobs), for the queue_jobs gauge. */
+const CONSUMED_QUEUES: Record<string, string[]> = {
+  auth: ['auth-events'],
+  doctor: ['doctor-events'],
+  notification: ['notifications', 'notification-events'],
+  pharmacy: ['pharmacy-events'],
+};
+
+/** Job counts read straight from BullMQ's keys (one pipeline per scrape, no Queue objects). */
+async function queueCounts(redis: Redis, prefix: string, queues: string[]) {
+  const lists = ['wait', 'active', 'paused'];
+  const sets = ['delayed', 'prioritized', 'failed'];
+  const pipeline = redis.pipeline();
+  for (const q of queues) {
+    for (const l of lists) pipeline.llen(`${prefix}:${q}:${l}`);
+    for (const z of sets) pipeline.zcard(`${prefix}:${q}:${z}`);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const result: Record<string, Record<string, number>> = {};
+  let i = 0;
+  for (const q of queues) {
+    result[q] = {};
+    for (const state of [...lists, ...sets]) result[q][state] = Number(replies[i++]?.[1] ?? 0);
+  }
+  return result;
+}
 
 export interface StartedSubgraph {
   server: RunningServer;
@@ -15,6 +42,12 @@ export interface StartedSubgraph {
   logger: Logger;
   counter: StatementCounter;
   stop: () => Promise<void>;
+}
+
+interface PgPoolLike {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
 }
 
 /** Fails start-up with one readable line instead of a stack trace. */
@@ -69,6 +102,15 @@ export async function startSubgraph<
       isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
     });
   const runtime = await def.createRuntime(config, { orm, redis, logger, counter, verifyToken });
+  const metrics = new ServiceMetrics(def.name);
+  metrics.statements(() => counter.total);
+  metrics.databasePool(async () => {
+    const pool = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolLike> }).getNativeClient()) as
+      PgPoolLike | undefined;
+    return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
+  });
+  const queues = CONSUMED_QUEUES[def.name] ?? [];
+  if (queues.length) metrics.queues(() => queueCounts(redis, config.REDIS_PREFIX, queues));
   const http = await createSubgraphServer<C>({
     name: def.name,
     schema: runtime.schema,
@@ -77,6 +119,7 @@ export async function startSubgraph<
     buildContext: runtime.buildContext,
     production: config.NODE_ENV === 'production',
     routes: runtime.routes,
+    metrics,
     readiness: {
       database: () => orm.em.getConnection().execute('select 1'),
       redis: () => redis.ping(),

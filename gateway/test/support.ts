@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { gatewayEnv, loadConfig } from '@hc/config';
+import { createLogger, type Logger } from '@hc/logger';
+import { composeFromCode, type SubgraphName, type TestSupergraph } from '@hc/testing';
+import { createGateway, type RunningGateway } from '../src/server.js';
+
+/** A pino logger whose JSON lines land in `lines` (to prove what reaches the log). */
+export function captureLogger(service: string): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: createLogger(service, { LOG_LEVEL: 'info', NODE_ENV: 'development' }, stream), lines };
+}
+
+/**
+ * A second gateway over the running test supergraph's subgraphs, with its own env (production
+ * mode, a safelist, response cache on, tighter limits, ...).
+ */
+export async function extraGateway(
+  sg: TestSupergraph,
+  env: Record<string, string> = {},
+  logger?: Logger,
+): Promise<RunningGateway & { query: (body: unknown, headers?: Record<string, string>) => Promise<RawResponse> }> {
+  const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as Record<
+    SubgraphName,
+    string
+  >;
+  const config = loadConfig(gatewayEnv, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    REDIS_PREFIX: sg.redisPrefix,
+    AUTH_JWKS_URL: `${sg.subgraphs.auth.server.url}/.well-known/jwks.json`,
+    JWT_ISSUER: sg.keys.issuer,
+    JWT_AUDIENCE: sg.keys.audience,
+    AUTH_URL: urls.auth,
+    DOCTOR_URL: urls.doctor,
+    NOTIFICATION_URL: urls.notification,
+    PHARMACY_URL: urls.pharmacy,
+    ...env,
+  });
+  const gw = await createGateway(config, { supergraphSdl: await composeFromCode(urls), logger });
+  const running = await gw.listen(0, '127.0.0.1');
+  return { ...running, query: (body, headers) => post(`${running.url}/graphql`, body, headers) };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  } & Record<string, any>;
+}
+
+/** POSTs any JSON body (an operation, a batch array, an APQ hash) and returns status, headers and body. */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: RawResponse['body'];
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Inserts n approved doctors (auth user + doctor row) directly in the two databases. */
+export async function seedDoctors(sg: TestSupergraph, n: number, label: string): Promise<void> {
+  const authConn = sg.subgraphs.auth.orm.em.getConnection();
+  const doctorConn = sg.subgraphs.doctor.orm.em.getConnection();
+  for (let i = 0; i < n; i++) {
+    const userId = randomUUID();
+    await authConn.execute(
+      `insert into users (id, name, email, password_hash, role, is_verified) values (?, ?, ?, 'x', 'DOCTOR', true)`,
+      [userId, `Dr ${label} ${i}`, `${label}.${i}.${userId.slice(0, 6)}@example.com`],
+    );
+    await doctorConn.execute(
+      `insert into doctors (id, user_id, specialization, license_number, verification_status) values (?, ?, ?, ?, 'APPROVED')`,
+      [randomUUID(), userId, `${label}-spec`, `LIC-${userId}`],
+    );
+  }
+}
+
+export const DIRECTORY = /* GraphQL */ `
+  query Directory($first: Int, $spec: String) {
+    doctors(first: $first, filter: { specialization: $spec }) {
+      totalCount
+      nodes {
+        id
+        specialization
+        user {
+          name
+        }
+      }
+    }
+  }
+`;
+
+export const totalStatements = (sg: TestSupergraph): number => Object.values(sg.statements()).reduce((a, b) => a + b, 0);
