@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestSubgraph, type TestKeys, type TestSubgraph } from '@hc/testing';
+import { doctorTestKit } from '../../test-support.js';
+
+let sg: TestSubgraph & { keys: TestKeys };
+let kit: ReturnType<typeof doctorTestKit>;
+beforeAll(async () => {
+  sg = await startTestSubgraph('doctor');
+  kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
+});
+afterAll(async () => {
+  await sg?.stop();
+});
+
+const INVITE = `mutation($i: InviteAssistantInput!) { inviteAssistant(input: $i) { id status expiresAt createdAt workplace { id } } }`;
+const RESPOND = `mutation($id: ID!, $accept: Boolean!) { respondToInvite(inviteId: $id, accept: $accept) { id status } }`;
+const code = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions?.code;
+
+describe('assistant invites', () => {
+  it('expire after 7 days: an expired invite reads EXPIRED, cannot be accepted, and no longer blocks a new one', async () => {
+    const doctor = await kit.createDoctor();
+    const assistant = await kit.createUser('ASSISTANT');
+    const first = await kit.call(
+      INVITE,
+      { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    expect(first.errors).toBeUndefined();
+    const inv = first.data.inviteAssistant;
+    expect(inv.status).toBe('PENDING');
+    expect(Date.parse(inv.expiresAt) - Date.parse(inv.createdAt)).toBe(7 * 24 * 3600_000);
+
+    // A second pending invite for the same assistant and workplace → CONFLICT.
+    const dup = await kit.call(INVITE, { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId } }, doctor.token);
+    expect(code(dup)).toBe('CONFLICT');
+
+    await sg.orm.em
+      .getConnection()
+      .execute(`update assistant_invites set expires_at = now() - interval '1 minute' where id = ?`, [inv.id]);
+    const received = await kit.call(`{ assistantInvites { id status } }`, {}, assistant.token);
+    expect(received.data.assistantInvites).toEqual([{ id: inv.id, status: 'EXPIRED' }]);
+    const late = await kit.call(RESPOND, { id: inv.id, accept: true }, assistant.token);
+    expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVITE_EXPIRED' });
+    expect(
+      (await kit.call(`{ assistantDashboard { workplaces { id } } }`, {}, assistant.token)).data.assistantDashboard.workplaces,
+    ).toEqual([]);
+
+    const again = await kit.call(
+      INVITE,
+      { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    expect(again.errors).toBeUndefined();
+  });
+
+  it('only invites registered assistants, only to own workplaces; another assistant cannot answer', async () => {
+    const doctor = await kit.createDoctor();
+    const other = await kit.createDoctor();
+    const patient = await kit.createUser('PATIENT');
+    const assistant = await kit.createUser('ASSISTANT');
+    const notAssistant = await kit.call(
+      INVITE,
+      { i: { assistantEmail: patient.email, workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    expect(notAssistant.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'assistantEmail' }] });
+    const unknown = await kit.call(
+      INVITE,
+      { i: { assistantEmail: 'nobody@example.com', workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    expect(code(unknown)).toBe('BAD_USER_INPUT');
+    const foreign = await kit.call(
+      INVITE,
+      { i: { assistantEmail: assistant.email, workplaceId: other.workplaceId } },
+      doctor.token,
+    );
+    expect(code(foreign)).toBe('NOT_FOUND');
+
+    const ok = await kit.call(
+      INVITE,
+      { i: { assistantEmail: assistant.email.toUpperCase(), workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    expect(ok.errors).toBeUndefined();
+    const intruder = await kit.createUser('ASSISTANT');
+    expect(code(await kit.call(RESPOND, { id: ok.data.inviteAssistant.id, accept: true }, intruder.token))).toBe('NOT_FOUND');
+    const outbox = await sg.orm.em
+      .getConnection()
+      .execute<{ payload: any }[]>(
+        `select payload from outbox where payload->>'template' = 'assistant.invited' and payload->>'userId' = ?`,
+        [assistant.id],
+      );
+    expect(outbox[0].payload.variables).toMatchObject({ doctorName: doctor.name, workplaceName: 'Main clinic' });
+  });
+
+  it('accept assigns, the dashboard shows the work, revoke ends it (and care.changed tells auth)', async () => {
+    const doctor = await kit.createDoctor();
+    const assistant = await kit.createUser('ASSISTANT');
+    const patient = await kit.createUser('PATIENT');
+    await kit.book(patient.token, doctor.workplaceId, kit.slotAt(2, 10));
+    const inv = (
+      await kit.call(
+        INVITE,
+        { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId, message: 'Join us' } },
+        doctor.token,
+      )
+    ).data.inviteAssistant;
+    expect((await kit.call(RESPOND, { id: inv.id, accept: true }, assistant.token)).data.respondToInvite.status).toBe('ACCEPTED');
+    expect(code(await kit.call(RESPOND, { id: inv.id, accept: false }, assistant.token))).toBe('CONFLICT');
+
+    const dash = await kit.call(
+      `{ assistantDashboard { doctors { id } workplaces { id } pendingInvites { id } } }`,
+      {},
+      assistant.token,
+    );
+    expect(dash.data.assistantDashboard).toEqual({
+      doctors: [{ id: doctor.doctorId }],
+      workplaces: [{ id: doctor.workplaceId }],
+      pendingInvites: [],
+    });
+    const mine = await kit.call(`{ myAssistants { id assistant { id } workplace { id } } }`, {}, doctor.token);
+    expect(mine.data.myAssistants).toHaveLength(1);
+    const appts = await kit.call(`{ myAppointments { totalCount } }`, {}, assistant.token);
+    expect(appts.data.myAppointments.totalCount).toBe(1);
+
+    const assignmentId = mine.data.myAssistants[0].id;
+    expect(
+      (await kit.call(`mutation($id: ID!) { revokeAssistant(assignmentId: $id) }`, { id: assignmentId }, doctor.token)).data
+        .revokeAssistant,
+    ).toBe(true);
+    expect((await kit.call(`{ myAppointments { totalCount } }`, {}, assistant.token)).data.myAppointments.totalCount).toBe(0);
+    const care = await sg.orm.em
+      .getConnection()
+      .execute<{ payload: any }[]>(
+        `select payload from outbox where topic = 'care.changed' and payload->'staffUserIds' @> to_jsonb(array[?]::text[]) order by created_at`,
+        [assistant.id],
+      );
+    expect(care.map((r) => r.payload.active)).toEqual([true, false]);
+  });
+});

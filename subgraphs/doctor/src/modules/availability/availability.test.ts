@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DateTime } from 'luxon';
+import { startTestSubgraph, type TestKeys, type TestSubgraph } from '@hc/testing';
+import { doctorTestKit } from '../../test-support.js';
+import { generateSlots, workingHoursProblems } from './slots.js';
+import { DayOfWeek, WEEKDAYS } from '../workplace/workplace.entity.js';
+
+const everyDay = (start: string, end: string) => WEEKDAYS.map((day) => ({ day, start, end }));
+const local = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toFormat('yyyy-MM-dd HH:mm');
+
+describe('slot generation (unit)', () => {
+  it('keeps 09:00 local across the spring DST change (Europe/Berlin, 2027-03-28)', () => {
+    const wp = { id: 'w', timeZone: 'Europe/Berlin', workingHours: everyDay('09:00', '10:00'), slotDurationMinutes: 30 };
+    const slots = generateSlots(wp, new Date('2027-03-27T00:00:00Z'), new Date('2027-03-30T00:00:00Z'));
+    expect(slots.map((s) => local(s.startsAt, 'Europe/Berlin'))).toEqual([
+      '2027-03-27 09:00',
+      '2027-03-27 09:30',
+      '2027-03-28 09:00',
+      '2027-03-28 09:30',
+      '2027-03-29 09:00',
+      '2027-03-29 09:30',
+    ]);
+    // The UTC instant moves by an hour instead.
+    expect(slots[0].startsAt.toISOString()).toBe('2027-03-27T08:00:00.000Z');
+    expect(slots[2].startsAt.toISOString()).toBe('2027-03-28T07:00:00.000Z');
+  });
+
+  it('keeps 09:00 local across the autumn change (America/New_York, 2027-11-07) and handles a range end inside a day', () => {
+    const wp = {
+      id: 'w',
+      timeZone: 'America/New_York',
+      workingHours: [
+        { day: DayOfWeek.SATURDAY, start: '09:00', end: '09:30' },
+        { day: DayOfWeek.SUNDAY, start: '09:00', end: '09:30' },
+      ],
+      slotDurationMinutes: 30,
+    };
+    const slots = generateSlots(wp, new Date('2027-11-06T00:00:00Z'), new Date('2027-11-08T00:00:00Z'));
+    expect(slots.map((s) => s.startsAt.toISOString())).toEqual(['2027-11-06T13:00:00.000Z', '2027-11-07T14:00:00.000Z']);
+  });
+
+  it('validates working hours: start < end and no overlap within a day', () => {
+    expect(workingHoursProblems([{ day: DayOfWeek.MONDAY, start: '10:00', end: '09:00' }])).toEqual([
+      { field: 'workingHours[0]', message: 'start must be before end' },
+    ]);
+    expect(
+      workingHoursProblems([
+        { day: DayOfWeek.MONDAY, start: '09:00', end: '12:00' },
+        { day: DayOfWeek.MONDAY, start: '11:00', end: '13:00' },
+        { day: DayOfWeek.TUESDAY, start: '11:00', end: '13:00' },
+      ]),
+    ).toEqual([{ field: 'workingHours[1]', message: 'overlaps another range on MONDAY' }]);
+  });
+});
+
+describe('availability and workplaces through the subgraph', () => {
+  let sg: TestSubgraph & { keys: TestKeys };
+  let kit: ReturnType<typeof doctorTestKit>;
+  beforeAll(async () => {
+    sg = await startTestSubgraph('doctor');
+    kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
+  });
+  afterAll(async () => {
+    await sg?.stop();
+  });
+
+  const SLOTS = `query($id: ID!, $from: DateTime!, $to: DateTime!) { doctor(id: $id) { availableSlots(from: $from, to: $to) { startsAt endsAt workplaceId } } }`;
+
+  it('DST: a Berlin workplace offers 09:00 local on both sides of the change, minus taken slots; booking checks the local slot', async () => {
+    const doctor = await kit.createDoctor({ timeZone: 'Europe/Berlin' });
+    const patient = await kit.createUser('PATIENT');
+    const from = '2027-03-27T00:00:00Z';
+    const to = '2027-03-30T00:00:00Z';
+    const before = await kit.call(SLOTS, { id: doctor.doctorId, from, to });
+    const starts = before.data.doctor.availableSlots.map((s: { startsAt: string }) => s.startsAt);
+    expect(starts).toContain('2027-03-27T08:00:00.000Z'); // 09:00 CET
+    expect(starts).toContain('2027-03-29T07:00:00.000Z'); // 09:00 CEST
+    expect(starts).not.toContain('2027-03-29T06:00:00.000Z'); // 08:00 CEST: before opening
+    expect(
+      starts.every((s: string) => {
+        const t = DateTime.fromISO(s, { zone: 'Europe/Berlin' });
+        return t.hour >= 9 && t.hour < 17;
+      }),
+    ).toBe(true);
+
+    expect((await kit.book(patient.token, doctor.workplaceId, '2027-03-29T07:00:00.000Z')).errors).toBeUndefined();
+    const after = await kit.call(SLOTS, { id: doctor.doctorId, from, to });
+    expect(after.data.doctor.availableSlots.map((s: { startsAt: string }) => s.startsAt)).not.toContain(
+      '2027-03-29T07:00:00.000Z',
+    );
+    // 08:00 CET would have been a slot before the change; after it 08:00 UTC is 10:00 local, still a slot, but 06:30 UTC is 08:30 local: not.
+    expect((await kit.book(patient.token, doctor.workplaceId, '2027-03-29T06:30:00.000Z')).errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+  });
+
+  it('caps the range and rejects from >= to', async () => {
+    const doctor = await kit.createDoctor();
+    const long = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-01T00:00:00Z', to: '2027-03-01T00:00:00Z' });
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'to' }] });
+    const reversed = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-02T00:00:00Z', to: '2027-01-01T00:00:00Z' });
+    expect(reversed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('validates a workplace: IANA zone, working hours, slot duration; keeps the fee exact; only the owner updates it', async () => {
+    const doctor = await kit.createDoctor();
+    const CREATE = `mutation($i: WorkplaceInput!) { createWorkplace(input: $i) { id consultationFee timeZone address { city } } }`;
+    const base = {
+      name: 'Annex',
+      type: 'CLINIC',
+      timeZone: 'Africa/Cairo',
+      workingHours: [{ day: 'MONDAY', start: '09:00', end: '12:00' }],
+    };
+    const badZone = await kit.call(CREATE, { i: { ...base, timeZone: 'Mars/Olympus' } }, doctor.token);
+    expect(badZone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'timeZone' }] });
+    const overlap = await kit.call(
+      CREATE,
+      {
+        i: {
+          ...base,
+          workingHours: [
+            { day: 'MONDAY', start: '09:00', end: '12:00' },
+            { day: 'MONDAY', start: '11:00', end: '13:00' },
+          ],
+        },
+      },
+      doctor.token,
+    );
+    expect(overlap.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'workingHours[1]' }] });
+    const short = await kit.call(CREATE, { i: { ...base, slotDurationMinutes: 4 } }, doctor.token);
+    expect(short.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const ok = await kit.call(
+      CREATE,
+      { i: { ...base, consultationFee: '1234567.89', address: { type: 'CLINIC', street: 'x', city: 'Giza', country: 'Egypt' } } },
+      doctor.token,
+    );
+    expect(ok.data?.createWorkplace).toMatchObject({
+      consultationFee: '1234567.89',
+      timeZone: 'Africa/Cairo',
+      address: { city: 'Giza' },
+    });
+
+    const intruder = await kit.createDoctor();
+    const stolen = await kit.call(
+      `mutation($id: ID!, $i: WorkplaceInput!) { updateWorkplace(id: $id, input: $i) { id } }`,
+      { id: ok.data.createWorkplace.id, i: base },
+      intruder.token,
+    );
+    expect(stolen.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const patient = await kit.createUser('PATIENT');
+    expect((await kit.call(CREATE, { i: base }, patient.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

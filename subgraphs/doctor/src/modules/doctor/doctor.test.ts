@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { QUEUES } from '@hc/jobs';
+import { startTestSubgraph, testRedisPrefix, TEST_REDIS_URL, type TestKeys, type TestSubgraph } from '@hc/testing';
+import { doctorTestKit } from '../../test-support.js';
+import { applyUserChanged } from '../user/user-copy.consumer.js';
+
+let sg: TestSubgraph & { keys: TestKeys };
+let kit: ReturnType<typeof doctorTestKit>;
+const redisPrefix = testRedisPrefix('doctor');
+beforeAll(async () => {
+  sg = await startTestSubgraph('doctor', { redisPrefix });
+  kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
+});
+afterAll(async () => {
+  await sg?.stop();
+});
+
+const DIRECTORY = `query($f: DoctorFilter, $first: Int) { doctors(filter: $f, first: $first) { totalCount nodes { id specialization } } }`;
+const code = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions?.code;
+
+describe('doctor profiles and the public directory', () => {
+  it('lists APPROVED doctors only, searchable by name (read copy of auth users), specialization and city', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const amal = await kit.createDoctor({ name: `Amal ${tag} Hassan`, city: `Alexandria${tag}`, specialization: 'Dermatology' });
+    await kit.createDoctor({ name: `Omar ${tag}`, city: `Cairo${tag}` });
+    const pendingUser = await kit.createUser('DOCTOR', `Pending ${tag}`);
+    const pending = await kit.call(
+      `mutation { upsertDoctorProfile(input: { specialization: "Dermatology", licenseNumber: "P-${tag}" }) { id verificationStatus } }`,
+      {},
+      pendingUser.token,
+    );
+    expect(pending.data.upsertDoctorProfile.verificationStatus).toBe('PENDING');
+
+    const byName = await kit.call(DIRECTORY, { f: { search: `amal ${tag}` } });
+    expect(byName.data.doctors).toEqual({ totalCount: 1, nodes: [{ id: amal.doctorId, specialization: 'Dermatology' }] });
+    expect((await kit.call(DIRECTORY, { f: { search: tag } })).data.doctors.totalCount).toBe(2);
+    expect((await kit.call(DIRECTORY, { f: { city: `alexandria${tag}` } })).data.doctors.nodes).toEqual([
+      { id: amal.doctorId, specialization: 'Dermatology' },
+    ]);
+    expect((await kit.call(DIRECTORY, { f: { search: `Pending ${tag}` } })).data.doctors.totalCount).toBe(0);
+
+    // A name change in auth reaches the directory through user.changed; an older event changes nothing.
+    const renamed = `Amira ${tag}`;
+    await applyUserChanged(sg.orm, {
+      userId: amal.id,
+      name: renamed,
+      email: amal.email,
+      phone: null,
+      role: 'DOCTOR',
+      isVerified: true,
+      updatedAt: new Date(Date.now() + 1000).toISOString(),
+    });
+    await applyUserChanged(sg.orm, {
+      userId: amal.id,
+      name: 'Stale',
+      email: amal.email,
+      phone: null,
+      role: 'DOCTOR',
+      isVerified: true,
+      updatedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect((await kit.call(DIRECTORY, { f: { search: renamed } })).data.doctors.totalCount).toBe(1);
+    expect((await kit.call(DIRECTORY, { f: { search: 'Stale' } })).data.doctors.totalCount).toBe(0);
+
+    // doctor(id): a pending profile is visible to its doctor and admins only; the license to them only.
+    const id = pending.data.upsertDoctorProfile.id;
+    expect((await kit.call(`query($id: ID!) { doctor(id: $id) { id } }`, { id })).data.doctor).toBeNull();
+    expect(
+      (await kit.call(`query($id: ID!) { doctor(id: $id) { licenseNumber } }`, { id }, pendingUser.token)).data.doctor
+        .licenseNumber,
+    ).toBe(`P-${tag}`);
+    expect(code(await kit.call(`query($id: ID!) { doctor(id: $id) { licenseNumber } }`, { id: amal.doctorId }))).toBe(
+      'FORBIDDEN',
+    );
+  });
+
+  it('keeps the read copy from user.changed jobs on the doctor-events queue', async () => {
+    const queue = new Queue(QUEUES.doctorEvents, { connection: { url: TEST_REDIS_URL }, prefix: redisPrefix });
+    const userId = randomUUID();
+    await queue.add('user.changed', {
+      userId,
+      name: 'Queued Person',
+      email: 'q@example.com',
+      phone: null,
+      role: 'ASSISTANT',
+      isVerified: true,
+      updatedAt: new Date().toISOString(),
+    });
+    const until = Date.now() + 10_000;
+    let rows: { name: string }[] = [];
+    while (Date.now() < until && rows.length === 0) {
+      rows = await sg.orm.em.getConnection().execute(`select name from user_copies where user_id = ?`, [userId]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await queue.close();
+    expect(rows).toEqual([{ name: 'Queued Person' }]);
+  });
+
+  it('admin review: REJECTED needs a reason, the doctor is notified; only admins review; license numbers are unique', async () => {
+    const user = await kit.createUser('DOCTOR');
+    const lic = `U-${randomUUID().slice(0, 8)}`;
+    const p = await kit.call(
+      `mutation($l: String!) { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: $l }) { id } }`,
+      { l: lic },
+      user.token,
+    );
+    const id = p.data.upsertDoctorProfile.id;
+    const REVIEW = `mutation($id: ID!, $s: VerificationStatus!, $r: String) { reviewDoctor(doctorId: $id, status: $s, reason: $r) { verificationStatus } }`;
+    expect(code(await kit.call(REVIEW, { id, s: 'APPROVED' }, user.token))).toBe('FORBIDDEN');
+    expect((await kit.call(REVIEW, { id, s: 'REJECTED' }, kit.admin.token)).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'reason' }],
+    });
+    expect(
+      (await kit.call(REVIEW, { id, s: 'REJECTED', r: 'License scan unreadable' }, kit.admin.token)).data.reviewDoctor
+        .verificationStatus,
+    ).toBe('REJECTED');
+    const note = await sg.orm.em
+      .getConnection()
+      .execute<{ payload: any }[]>(
+        `select payload from outbox where payload->>'template' = 'doctor.review_result' and payload->>'userId' = ?`,
+        [user.id],
+      );
+    expect(note[0].payload.variables).toEqual({ status: 'REJECTED', reason: 'License scan unreadable' });
+
+    const copycat = await kit.createUser('DOCTOR');
+    const dup = await kit.call(
+      `mutation($l: String!) { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: $l }) { id } }`,
+      { l: lic },
+      copycat.token,
+    );
+    expect(code(dup)).toBe('CONFLICT');
+    const patient = await kit.createUser('PATIENT');
+    expect(
+      code(
+        await kit.call(
+          `mutation { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: "X-123" }) { id } }`,
+          {},
+          patient.token,
+        ),
+      ),
+    ).toBe('FORBIDDEN');
+  });
+});
