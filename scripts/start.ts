@@ -1,6 +1,6 @@
-// Starts the whole system: checks PostgreSQL and Redis, validates every service's config,
-// starts the four subgraphs (each creates and migrates its database) and the gateway,
-// prints the URLs, and stops everything on Ctrl-C.
+// Starts the whole system: validates every service's config, finds PostgreSQL and Redis (or
+// starts embedded ones, see scripts/embedded/), starts the four subgraphs (each creates and
+// migrates its database) and the gateway, prints the URLs, and stops everything on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,58 +8,153 @@ import pg from 'pg';
 import { ConfigError, loadConfig, serviceSchemas } from '@hc/config';
 import { describeDbError, withDatabase } from '@hc/db';
 import { pingRedis } from '@hc/service';
+import { launcherEnv, type LauncherConfig } from './embedded/config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.ts';
+import { findRedisServer, startPrivateRedis, type PrivateRedis } from './embedded/redis.ts';
+import { clearRuntime, readRuntime, writeRuntime } from './embedded/runtime.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = { ...process.env };
-const serverUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const fail = (message: string): never => {
-  process.stderr.write(`\n✗ ${message}\n\n`);
-  process.exit(1);
-};
+const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+const serverUrl = env.DATABASE_URL || DEFAULT_SERVER;
 
 const services = ['auth', 'doctor', 'notification', 'pharmacy'] as const;
-/** Each subgraph's own database on the configured server (override one with e.g. AUTH_DATABASE_URL). */
-const serviceEnv = (name: (typeof services)[number] | 'gateway') => {
-  if (name === 'gateway') return env;
-  const url = env[`${name.toUpperCase()}_DATABASE_URL`] ?? withDatabase(serverUrl, `${name}_service`);
-  return { ...env, DATABASE_URL: url };
+type Service = (typeof services)[number];
+
+// Embedded infrastructure, stopped after the services on every exit path.
+let embeddedDb: EmbeddedPostgres | null = null;
+let privateRedis: PrivateRedis | null = null;
+let launcher: LauncherConfig;
+let dataDir = '';
+
+async function stopInfrastructure() {
+  const db = embeddedDb;
+  const redis = privateRedis;
+  embeddedDb = null;
+  privateRedis = null;
+  await db?.stop().catch((error) => process.stderr.write(`embedded database did not close cleanly: ${error}\n`));
+  await redis?.stop();
+  if (db || redis) clearRuntime(dataDir);
+}
+
+async function fail(message: string): Promise<never> {
+  process.stderr.write(`\n✗ ${message}\n\n`);
+  await stopInfrastructure();
+  process.exit(1);
+}
+
+/** Each subgraph's own database (override one with e.g. AUTH_DATABASE_URL); Redis for everyone. */
+const dbUrls: Partial<Record<Service, string>> = {};
+let redisUrl = env.REDIS_URL || DEFAULT_REDIS;
+const serviceEnv = (name: Service | 'gateway') => {
+  if (name === 'gateway') return { ...env, REDIS_URL: redisUrl };
+  const url = env[`${name.toUpperCase()}_DATABASE_URL`] || dbUrls[name] || withDatabase(serverUrl, `${name}_service`);
+  return { ...env, DATABASE_URL: url, REDIS_URL: redisUrl };
 };
 
-// 1. Configuration: every service's variables, before anything starts.
+// 1. Configuration: the launcher's and every service's variables, before anything starts.
 const configs: Record<string, { HOST: string } & Record<string, unknown>> = {};
 try {
+  launcher = loadConfig(launcherEnv, env);
+  dataDir = path.resolve(root, launcher.DATA_DIR);
   for (const name of [...services, 'gateway'] as const) configs[name] = loadConfig(serviceSchemas[name], serviceEnv(name));
 } catch (error) {
-  if (error instanceof ConfigError) fail(error.message);
+  if (error instanceof ConfigError) await fail(error.message);
   throw error;
 }
 
-// 2. PostgreSQL and Redis reachable.
-try {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  await client.end();
-} catch (error) {
-  fail(`${describeDbError(error, serverUrl)}\n  With Docker: docker compose up -d postgres redis`);
+// 2. PostgreSQL: the configured or local server, else embedded PGlite (a machine with only Node).
+/** Connection errors that mean no server listens there (as opposed to one that refuses us). */
+const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+async function probe(url: string): Promise<unknown> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    return null;
+  } catch (error) {
+    return error ?? new Error('connection failed');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
-try {
-  await pingRedis(redisUrl);
-} catch (error) {
-  fail(`${(error as Error).message}\n  With Docker: docker compose up -d postgres redis`);
+const needsServer = services.filter((s) => !env[`${s.toUpperCase()}_DATABASE_URL`]);
+let embedded = launcher.EMBEDDED_DB === 'on' && needsServer.length > 0;
+if (!embedded && needsServer.length > 0) {
+  const error = await probe(serverUrl);
+  const timedOut = error instanceof Error && /timeout/i.test(error.message);
+  const nobodyThere = !!error && (NOTHING_LISTENING.has((error as { code?: string }).code ?? '') || timedOut);
+  embedded = launcher.EMBEDDED_DB === 'auto' && !env.DATABASE_URL && nobodyThere;
+  if (error && !embedded) {
+    await fail(`${describeDbError(error, serverUrl)}\n  With Docker: docker compose up -d postgres redis`);
+  }
 }
 
-// 3. Start subgraphs, then the gateway.
+const running = readRuntime(dataDir);
+if (running && (embedded || launcher.EMBEDDED_REDIS === 'on')) {
+  await fail(`Another \`npm start\` (pid ${running.pid}) is using ${dataDir}. Stop it first (Ctrl-C in its terminal).`);
+}
+
+if (embedded) {
+  process.stdout.write(`No PostgreSQL in use: starting embedded PGlite databases under ${path.join(dataDir, 'pglite')} ...\n`);
+  try {
+    embeddedDb = await startEmbeddedPostgres({
+      names: needsServer,
+      dataDir: path.join(dataDir, 'pglite'),
+      basePort: launcher.EMBEDDED_DB_PORT,
+    });
+  } catch (error) {
+    await fail(`Embedded PostgreSQL (PGlite) did not start: ${(error as Error).message}`);
+  }
+  for (const s of needsServer) dbUrls[s] = embeddedDb!.databases[s].url;
+}
+
+// 3. Redis: REDIS_URL or the local default, else a private redis-server when one is installed.
+const redisError =
+  launcher.EMBEDDED_REDIS === 'on'
+    ? new Error('EMBEDDED_REDIS=true')
+    : await pingRedis(redisUrl).then(
+        () => null,
+        (e: Error) => e,
+      );
+if (redisError) {
+  const mayStart = launcher.EMBEDDED_REDIS === 'on' || (launcher.EMBEDDED_REDIS === 'auto' && !env.REDIS_URL);
+  const executable = mayStart ? findRedisServer() : null;
+  if (!executable) {
+    const hint = mayStart
+      ? '\n  No redis-server on PATH to start a private one: install Redis (e.g. `apt install redis-server`, `brew install redis`),\n  run `docker compose up -d redis`, or set REDIS_URL.'
+      : '\n  With Docker: docker compose up -d redis';
+    await fail(`${redisError.message}${hint}`);
+  }
+  try {
+    privateRedis = await startPrivateRedis({ dir: path.join(dataDir, 'redis'), executable: executable! });
+  } catch (error) {
+    await fail(`Private redis-server did not start: ${(error as Error).message}`);
+  }
+  redisUrl = privateRedis!.url;
+}
+
+if (embeddedDb || privateRedis) {
+  writeRuntime(dataDir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    databases: Object.fromEntries(Object.entries(embeddedDb?.databases ?? {}).map(([n, d]) => [n, d.url])),
+    ...(privateRedis ? { redisUrl: privateRedis.url } : {}),
+  });
+}
+
+// 4. Start subgraphs, then the gateway.
 const children: ChildProcess[] = [];
 let stopping = false;
 const stopAll = (code: number) => {
   if (stopping) return;
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  const deadline = setTimeout(() => process.exit(code), 10_000);
-  void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => {
+  const deadline = setTimeout(() => void stopInfrastructure().finally(() => process.exit(code)), 15_000);
+  void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(async () => {
     clearTimeout(deadline);
+    // The databases and Redis go last: the services close their pools and workers against them.
+    await stopInfrastructure();
     process.exit(code);
   });
 };
@@ -76,7 +171,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
-async function start(name: (typeof services)[number] | 'gateway', entry: string, healthUrl: string) {
+async function start(name: Service | 'gateway', entry: string, healthUrl: string) {
   const child = spawn(process.execPath, ['--import', './scripts/register.js', entry], {
     cwd: root,
     env: serviceEnv(name),
@@ -93,7 +188,7 @@ async function start(name: (typeof services)[number] | 'gateway', entry: string,
   });
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || stopping) return;
     try {
       const res = await fetch(healthUrl, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) return;
@@ -102,7 +197,8 @@ async function start(name: (typeof services)[number] | 'gateway', entry: string,
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  fail(`${name} did not become healthy at ${healthUrl} within 90 s`);
+  process.stderr.write(`\n✗ ${name} did not become healthy at ${healthUrl} within 90 s; stopping everything.\n`);
+  stopAll(1);
 }
 
 const hostOf = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
@@ -112,12 +208,23 @@ for (const name of services) {
 }
 await start('gateway', 'gateway/src/main.ts', `http://${hostOf(configs.gateway.HOST)}:${port('gateway')}/health`);
 
-const g = `http://${hostOf(configs.gateway.HOST)}:${port('gateway')}`;
-process.stdout.write(`
+if (!stopping) {
+  const g = `http://${hostOf(configs.gateway.HOST)}:${port('gateway')}`;
+  const pgliteDir = path.join(dataDir, 'pglite');
+  const shown = pgliteDir.startsWith(root + path.sep) ? path.relative(root, pgliteDir) : pgliteDir;
+  const dbLine = embeddedDb
+    ? `embedded PGlite, data in ${shown}/ (${Object.values(embeddedDb.databases)
+        .map((d) => `${d.name} :${d.port}`)
+        .join(', ')})`
+    : 'PostgreSQL server';
+  process.stdout.write(`
   Healthcare supergraph is up.
     GraphQL endpoint   ${g}/graphql
     Apollo Sandbox     ${g}/            (development only)
     Health / ready     ${g}/health  ${g}/ready
     Subgraphs          ${services.map((s) => `${s} :${port(s)}`).join(', ')}
+    Databases          ${dbLine}
+    Redis              ${privateRedis ? `private redis-server at ${privateRedis.url} (no persistence)` : redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}
   Press Ctrl-C to stop.
 `);
+}

@@ -1,0 +1,203 @@
+// Embedded PostgreSQL for machines without a server: PGlite (PostgreSQL compiled to WebAssembly)
+// served over the wire protocol by @electric-sql/pglite-socket, so the subgraphs connect with
+// their usual `pg` driver and MikroORM see no difference.
+//
+// One PGlite instance (and one TCP port) per service database: PGlite runs a single backend
+// over a single database. CREATE DATABASE succeeds inside it, but nothing can connect to the new
+// database (the socket server ignores the database named in the startup message), so "one
+// instance, four databases" would silently put every subgraph's tables into one database.
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+
+/**
+ * Contrib extensions the subgraphs' migrations create: btree_gist (doctor: the exclusion
+ * constraint against double booking), pg_trgm (pharmacy: fuzzy item search). PGlite ships
+ * contrib as separate bundles that must be passed at start; CREATE EXTENSION then works as usual.
+ */
+export const EMBEDDED_EXTENSIONS = { btree_gist, pg_trgm };
+
+interface Pending {
+  handlerId: number;
+  message: Uint8Array;
+  onData: (data: Uint8Array) => void;
+  resolve: (bytes: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Frontend messages of the extended query protocol that leave a batch open until Sync. */
+const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H', 'F']);
+
+/**
+ * Serialises every connection's messages onto PGlite's single backend. pglite-socket's own queue
+ * hands the backend to one connection while a transaction is open; this one also keeps it for a
+ * connection between Parse and Sync, because the unnamed statement and portal are shared by all
+ * connections: another client's Parse landing inside that window would make the first client
+ * bind or execute the wrong statement (it happens when a large batch arrives in several TCP reads).
+ */
+export class BackendQueue {
+  private queue: Pending[] = [];
+  private owner: number | null = null;
+  private draining = false;
+
+  constructor(private readonly db: PGlite) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ handlerId, message, onData, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  getQueueLength(): number {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.queue = this.queue.filter((p) => {
+      if (p.handlerId !== handlerId) return true;
+      p.reject(new Error('connection closed'));
+      return false;
+    });
+  }
+
+  /** A connection went away while holding the backend: roll back its transaction, free the backend. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return;
+    this.owner = null;
+    if (this.db.isInTransaction()) await this.db.runExclusive(() => this.db.exec('ROLLBACK'));
+    await this.drain();
+  }
+
+  private next(): Pending | undefined {
+    const index = this.owner === null ? 0 : this.queue.findIndex((p) => p.handlerId === this.owner);
+    return index < 0 ? undefined : this.queue.splice(index, 1)[0];
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let item = this.next(); item; item = this.next()) {
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item!.message, {
+              onRawData: (data) => {
+                bytes += data.length;
+                item!.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          if (this.owner === item.handlerId) this.owner = null;
+          item.reject(error);
+          continue;
+        }
+        const type = String.fromCharCode(item.message[0]);
+        if (EXTENDED.has(type)) this.owner = item.handlerId;
+        else if (type === 'S' || type === 'Q') this.owner = this.db.isInTransaction() ? item.handlerId : null;
+        item.resolve(bytes);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+export interface EmbeddedDatabase {
+  name: string;
+  url: string;
+  port: number;
+  db: PGlite;
+}
+
+export interface EmbeddedPostgres {
+  databases: Record<string, EmbeddedDatabase>;
+  stop: () => Promise<void>;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+/** Serves one PGlite instance on a TCP port; a taken preferred port falls back to a free one. */
+async function serve(db: PGlite, host: string, preferredPort: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const queue = new BackendQueue(db);
+  const handlers = new Set<PGLiteSocketHandler>();
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const handler = new PGLiteSocketHandler({ queryQueue: queue as never, closeOnDetach: true });
+    handlers.add(handler);
+    const forget = () => handlers.delete(handler);
+    handler.addEventListener('close', forget);
+    handler.addEventListener('error', forget);
+    handler.attach(socket).catch(() => socket.destroy());
+  });
+  let port: number;
+  try {
+    port = await listen(server, preferredPort, host);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE' || preferredPort === 0) throw error;
+    port = await listen(server, 0, host);
+  }
+  return {
+    port,
+    close: async () => {
+      await Promise.all([...handlers].map((h) => h.detach(true)));
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Starts one embedded database per name, data under `dataDir/<name>` (or in memory when
+ * `dataDir` is null), listening on `basePort + i` (0 = any free port). Each URL names PGlite's
+ * only database, `postgres` (it cannot start on another name), so `ensureDatabase` creates nothing.
+ */
+export async function startEmbeddedPostgres(options: {
+  names: readonly string[];
+  dataDir: string | null;
+  host?: string;
+  basePort?: number;
+}): Promise<EmbeddedPostgres> {
+  const host = options.host ?? '127.0.0.1';
+  const started: { entry: EmbeddedDatabase; close: () => Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of started.reverse()) {
+      await s.close();
+      await s.entry.db.close();
+    }
+  };
+  try {
+    for (const [i, name] of options.names.entries()) {
+      let dataDir = 'memory://';
+      if (options.dataDir) {
+        dataDir = path.join(options.dataDir, name);
+        mkdirSync(dataDir, { recursive: true });
+      }
+      const db = await PGlite.create({ dataDir, extensions: EMBEDDED_EXTENSIONS });
+      const { port, close } = await serve(db, host, options.basePort ? options.basePort + i : 0);
+      const entry = { name, port, db, url: `postgres://postgres@${host}:${port}/postgres` };
+      started.push({ entry, close });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { databases: Object.fromEntries(started.map((s) => [s.entry.name, s.entry])), stop };
+}
