@@ -7,6 +7,12 @@ import { applyUserChanged } from './modules/user/user-copy.consumer.js';
 
 export { applyUserChanged };
 
+const EVERY_DAY_9_TO_5 = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((day) => ({
+  day,
+  start: '09:00',
+  end: '17:00',
+}));
+
 /** Minimal slice of a started supergraph the seeders need (avoids a dependency on its type). */
 interface SeedTarget {
   subgraphs: { auth: { orm: MikroORM }; doctor: { orm: MikroORM } };
@@ -19,11 +25,12 @@ interface SeedTarget {
 export async function seedDirectory(sg: SeedTarget, n: number, label = randomUUID().slice(0, 6)) {
   const auth = sg.subgraphs.auth.orm.em.getConnection();
   const doctor = sg.subgraphs.doctor.orm.em.getConnection();
-  const ids: { userId: string; doctorId: string; name: string }[] = [];
+  const ids: { userId: string; doctorId: string; name: string; workplaceId: string }[] = [];
   for (let i = 0; i < n; i++) {
     const userId = randomUUID();
     const doctorId = randomUUID();
     const name = `Dr ${label} ${i}`;
+    const workplaceId = randomUUID();
     const email = `dr.${label}.${i}.${userId.slice(0, 6)}@example.com`;
     await auth.execute(
       `insert into users (id, name, email, password_hash, role, is_verified) values (?, ?, ?, 'x', 'DOCTOR', true)`,
@@ -40,9 +47,9 @@ export async function seedDirectory(sg: SeedTarget, n: number, label = randomUUI
     );
     await doctor.execute(
       `insert into workplaces (id, doctor_id, name, type, time_zone, working_hours, city) values (?, ?, ?, 'CLINIC', 'Africa/Cairo', ?, 'Cairo')`,
-      [randomUUID(), doctorId, `Clinic ${i}`, JSON.stringify([{ day: 'MONDAY', start: '09:00', end: '17:00' }])],
+      [workplaceId, doctorId, `Clinic ${i}`, JSON.stringify(EVERY_DAY_9_TO_5)],
     );
-    ids.push({ userId, doctorId, name });
+    ids.push({ userId, doctorId, name, workplaceId });
   }
   return { label, specialization: `${label}-spec`, doctors: ids };
 }

@@ -1,0 +1,149 @@
+/**
+ * Doctor benchmarks through the gateway, everything in this process (four subgraphs + gateway
+ * on fresh databases, as the e2e tests run them):
+ *  1. the public directory page (20 doctors with user names from auth and their workplaces):
+ *     requests/s and p95 under concurrent clients;
+ *  2. SQL statements per directory request at page sizes 10 and 100 (must be equal: batched);
+ *  3. bookAppointment p95 under 50 concurrent clients (distinct slots), and 50 clients racing
+ *     for one slot (exactly one wins).
+ * Run: npm run bench:doctor  (env: BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
+ */
+import { randomUUID } from 'node:crypto';
+import { startSupergraph } from '@hc/testing';
+import { seedDirectory } from '@hc/doctor-subgraph/testing';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+const DIRECTORY = `query Directory($first: Int, $spec: String) {
+  doctors(first: $first, filter: { specialization: $spec }) {
+    totalCount
+    nodes { id specialization user { name } workplaces { name timeZone } }
+  }
+}`;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+async function post(url: string, query: string, variables: Record<string, unknown>, token?: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
+}
+
+/** `connections` workers issue requests back to back for `seconds`; latency of each is recorded. */
+async function load(connections: number, seconds: number, request: () => Promise<boolean>) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const until = Date.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) {
+        const t = performance.now();
+        const ok = await request();
+        latencies.push(performance.now() - t);
+        if (!ok) failures++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    rps: latencies.length / elapsed,
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+    failures,
+  };
+}
+
+const sg = await startSupergraph({ env: { LOG_LEVEL: 'error' } });
+try {
+  const seeded = await seedDirectory(sg, 120, 'bench');
+  const vars = { first: 20, spec: seeded.specialization };
+  const check = await post(sg.url, DIRECTORY, vars);
+  if (check.errors || check.data.doctors.nodes.length !== 20)
+    throw new Error(`directory query failed: ${JSON.stringify(check.errors)}`);
+
+  const statements = async (first: number) => {
+    const before = sg.statements();
+    const r = await post(sg.url, DIRECTORY, { first, spec: seeded.specialization });
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    const after = sg.statements();
+    return Object.fromEntries(Object.keys(after).map((k) => [k, after[k as never] - before[k as never]])) as Record<
+      string,
+      number
+    >;
+  };
+  const s10 = await statements(10);
+  const s100 = await statements(100);
+  const total = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
+
+  // Warm-up, then the measured run.
+  await load(10, 1, async () => !(await post(sg.url, DIRECTORY, vars)).errors);
+  const dir = await load(CONNECTIONS, SECONDS, async () => !(await post(sg.url, DIRECTORY, vars)).errors);
+
+  // Booking: client i books its own doctor's slots one after another (no contention).
+  const BOOK = `mutation($i: BookAppointmentInput!) { bookAppointment(input: $i) { id } }`;
+  const day = 24 * 3600_000;
+  const base = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) + 2 * day;
+  const slotsPerClient = 10;
+  const bookLatencies: number[] = [];
+  let bookFailures = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    seeded.doctors.slice(0, 50).map(async (doc, i) => {
+      const token = sg.tokenFor({ id: randomUUID(), role: 'PATIENT' });
+      for (let k = 0; k < slotsPerClient; k++) {
+        // 09:00 Cairo (UTC+2, no DST in the winter) + k*30 min, on day (i % 20).
+        const startsAt = new Date(base + (i % 20) * day + 7 * 3600_000 + k * 30 * 60_000).toISOString();
+        const t = performance.now();
+        const r = await post(sg.url, BOOK, { i: { workplaceId: doc.workplaceId, startsAt } }, token);
+        bookLatencies.push(performance.now() - t);
+        if (r.errors) bookFailures++;
+      }
+    }),
+  );
+  const bookSeconds = (performance.now() - t0) / 1000;
+  bookLatencies.sort((a, b) => a - b);
+
+  // Contention: 50 patients race for one slot.
+  const target = seeded.doctors[60];
+  const raceAt = new Date(base + 3 * day + 8 * 3600_000).toISOString();
+  const race = await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      const t = performance.now();
+      const r = await post(
+        sg.url,
+        BOOK,
+        { i: { workplaceId: target.workplaceId, startsAt: raceAt } },
+        sg.tokenFor({ id: randomUUID(), role: 'PATIENT' }),
+      );
+      return { ms: performance.now() - t, ok: !r.errors, conflict: r.errors?.[0]?.extensions?.reason === 'SLOT_UNAVAILABLE' };
+    }),
+  );
+  const raceMs = race.map((r) => r.ms).sort((a, b) => a - b);
+
+  const lines = [
+    `doctor benchmarks (in-process supergraph, ${CONNECTIONS} connections, ${SECONDS}s)`,
+    ``,
+    `directory page (20 doctors + user names + workplaces) through the gateway:`,
+    `  ${dir.requests} requests, ${dir.rps.toFixed(0)} req/s, p50 ${fmt(dir.p50)}, p95 ${fmt(dir.p95)}, failures ${dir.failures}`,
+    `SQL statements per directory request:`,
+    `  first: 10  → ${total(s10)} (${JSON.stringify(s10)})`,
+    `  first: 100 → ${total(s100)} (${JSON.stringify(s100)})`,
+    `  equal: ${total(s10) === total(s100) ? 'yes' : 'NO'}`,
+    `bookAppointment, 50 concurrent clients × ${slotsPerClient} bookings (distinct slots):`,
+    `  ${bookLatencies.length} bookings in ${bookSeconds.toFixed(1)}s, p50 ${fmt(pct(bookLatencies, 50))}, p95 ${fmt(pct(bookLatencies, 95))}, failures ${bookFailures}`,
+    `bookAppointment, 50 clients racing for one slot:`,
+    `  ${race.filter((r) => r.ok).length} succeeded, ${race.filter((r) => r.conflict).length} CONFLICT/SLOT_UNAVAILABLE, p95 ${fmt(pct(raceMs, 95))}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (total(s10) !== total(s100)) process.exitCode = 1;
+} finally {
+  await sg.stop();
+}
