@@ -11,7 +11,12 @@ describe('README environment table', () => {
       table
         .trim()
         .split('\n')
-        .map((line) => line.split('|').map((c) => c.trim().replace(/^-+$/, '-')).join('|'));
+        .map((line) =>
+          line
+            .split('|')
+            .map((c) => c.trim().replace(/^-+$/, '-'))
+            .join('|'),
+        );
     expect(cells(current)).toEqual(cells(envTable()));
   });
 });
