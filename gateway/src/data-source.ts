@@ -2,8 +2,8 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayContext } from './context.js';
 
 /**
- * Sends a subgraph exactly two things from the client request: the verified caller's
- * Authorization header (the subgraph verifies it again) and the request id. Nothing else the
+ * Sends a subgraph exactly three things from the client request: the verified caller's
+ * Authorization header (the subgraph verifies it again), the request id and the client address. Nothing else the
  * client sent (X-User-Id, cookies, ...) reaches a subgraph.
  */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -13,5 +13,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const ctx = options.context as Partial<GatewayContext>;
     if (ctx.auth?.authorization) headers.set('authorization', ctx.auth.authorization);
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
+    // The address the gateway saw, replacing anything the client claimed: auth rate-limits by it.
+    headers.delete('x-forwarded-for');
+    if (ctx.clientIp) headers.set('x-forwarded-for', ctx.clientIp);
   }
 }

@@ -150,7 +150,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     context: async ({ req }): Promise<GatewayContext> => {
       const requestId = requestStore.getStore()?.requestId ?? randomUUID();
       const auth = await authenticateRequest(verifyToken, req.header('authorization'), requestId);
-      return { auth, requestId, logger: logger.child({ requestId }) };
+      return { auth, requestId, logger: logger.child({ requestId }), clientIp: req.socket.remoteAddress };
     },
   });
   app.use('/graphql', express.json({ limit: '1mb' }), graphql);

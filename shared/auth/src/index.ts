@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './keys.js';
 export * from './verify.js';
+export * from './revocation.js';

@@ -1,7 +1,13 @@
+import { OutboxMessage } from '@hc/jobs';
 import { User } from './modules/user/user.entity.js';
+import { OtpCode } from './modules/otp/otp.entity.js';
+import { RefreshToken } from './modules/tokens/refresh-token.entity.js';
+import { UserAddress } from './modules/address/address.entity.js';
+import { PatientProfile } from './modules/profile/patient-profile.entity.js';
+import { CareRelationship } from './modules/care/care-relationship.entity.js';
 import { migrations } from '../migrations/index.js';
 
 /** Entities and migrations of auth_service, shared by the server and the migration CLI. */
-export const entities = [User];
+export const entities = [User, OtpCode, RefreshToken, UserAddress, PatientProfile, CareRelationship, OutboxMessage];
 export { migrations };
 export const migrationsDir = new URL('../migrations', import.meta.url).pathname;

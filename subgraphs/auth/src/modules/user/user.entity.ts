@@ -25,26 +25,26 @@ export class User {
   @Field(() => ID)
   id: string = randomUUID();
 
-  @Property({ length: 120 })
+  @Property({ type: 'string', length: 120 })
   @Field()
   name!: string;
 
   /** Normalised (trimmed, lower-cased); unique case-insensitively via the migration's index. */
-  @Property({ length: 254 })
+  @Property({ type: 'string', length: 254 })
   @Index({ name: 'users_email_key', expression: 'create unique index "users_email_key" on "users" (lower("email"))' })
   email!: string;
 
   @Property({ type: 'text', hidden: true })
   passwordHash!: string;
 
-  @Property({ length: 20, nullable: true })
+  @Property({ type: 'string', length: 20, nullable: true })
   phone?: string | null;
 
   @Enum({ items: () => Role, nativeEnumName: 'user_role' })
   @Field(() => Role)
   role!: RoleName;
 
-  @Property({ default: false })
+  @Property({ type: 'boolean', default: false })
   @Field()
   isVerified: boolean = false;
 
@@ -55,7 +55,7 @@ export class User {
   @Property({ type: 'date', nullable: true })
   dateOfBirth?: string | null;
 
-  @Property({ length: 40, nullable: true })
+  @Property({ type: 'string', length: 40, nullable: true })
   gender?: string | null;
 
   /** Bumped on password change/reset: access tokens issued before `tokensValidAfter` fail. */

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import {
+  AUTH_TEST_ENV,
+  LOGIN,
+  REGISTER,
+  VERIFY,
+  createAccount,
+  lastCode,
+  lastNotification,
+  uniqueEmail,
+} from '../../../test/factories.js';
+
+describe('accounts, OTP and login through the gateway', () => {
+  let sg: TestSupergraph;
+  beforeAll(async () => {
+    sg = await startSupergraph({ envFor: AUTH_TEST_ENV });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+  });
+
+  const register = (email: string, extra: Record<string, unknown> = {}) =>
+    sg.query(REGISTER, { input: { name: 'Pat', email, password: 'long enough pw', role: 'PATIENT', ...extra } });
+
+  it('registers, sends a hashed OTP, refuses login until verified, then verifies and signs in', async () => {
+    const email = uniqueEmail('flow');
+    const reg = await register(email.toUpperCase());
+    expect(reg.errors).toBeUndefined();
+    expect(reg.data!.register).toEqual({ otpChannel: 'EMAIL', otpDestination: `f***@example.com` });
+    const stored = await sg.subgraphs.auth.orm.em.getConnection().execute(`select email from users where email = ?`, [email]);
+    expect(stored).toHaveLength(1);
+
+    const otp = await lastNotification(sg, email, 'auth.otp');
+    expect(otp).toMatchObject({ variables: { expiresInMinutes: 10, purpose: 'verify' }, secretVariables: ['code'] });
+    expect(String(otp!.variables.code)).toMatch(/^\d{6}$/);
+    const [row] = await sg.subgraphs.auth.orm.em.getConnection().execute(`select code_hash from otp_codes limit 1`);
+    expect(row.code_hash).not.toContain(String(otp!.variables.code));
+
+    const early = await sg.query(LOGIN, { email, password: 'long enough pw' });
+    expect(early.errors?.[0]?.extensions?.code).toBe('ACCOUNT_NOT_VERIFIED');
+    expect(early.data).toBeNull();
+
+    const verified = await sg.query(VERIFY, { email, code: String(otp!.variables.code) });
+    expect(verified.errors).toBeUndefined();
+    expect(verified.data!.verifyOtp.user).toMatchObject({ email, role: 'PATIENT', isVerified: true });
+    const me = await sg.query('{ me { id email isVerified } }', {}, verified.data!.verifyOtp.accessToken);
+    expect(me.data!.me).toMatchObject({ email, isVerified: true });
+
+    const login = await sg.query(LOGIN, { email: email.toUpperCase(), password: 'long enough pw' });
+    expect(login.errors).toBeUndefined();
+    expect(login.data!.login.expiresIn).toBe(900);
+  });
+
+  it('refuses ADMIN registration, bad phones, and SMS without a phone; stores phones as E.164', async () => {
+    const admin = await register(uniqueEmail(), { role: 'ADMIN' });
+    expect(admin.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'role' }] });
+    const badPhone = await register(uniqueEmail(), { phone: '12345' });
+    expect(badPhone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'phone' }] });
+    const sms = await register(uniqueEmail(), { otpChannel: 'SMS' });
+    expect(sms.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'phone' }] });
+    const email = uniqueEmail();
+    const ok = await register(email, { phone: '+20 100 123 4567', otpChannel: 'WHATSAPP' });
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data!.register).toEqual({ otpChannel: 'WHATSAPP', otpDestination: '+20********67' });
+    const [row] = await sg.subgraphs.auth.orm.em.getConnection().execute(`select phone from users where email = ?`, [email]);
+    expect(row.phone).toBe('+201001234567');
+  });
+
+  it('rejects a 73-byte password sharing its first 72 bytes, with a message about bytes', async () => {
+    const base = 'p'.repeat(70) + 'é'; // 72 bytes, 71 characters
+    const account = await createAccount(sg, { password: base });
+    const longer = await sg.query(LOGIN, { email: account.email, password: base + 'x' });
+    expect(longer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const reg = await register(uniqueEmail(), { password: base + 'x' });
+    expect(reg.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(reg.errors?.[0]?.extensions?.fields).toEqual([{ field: 'password', message: expect.stringMatching(/bytes/) }]);
+    const short = await register(uniqueEmail(), { password: 'short' });
+    expect(short.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers register, login and forgotPassword identically for known and unknown emails', async () => {
+    const known = await createAccount(sg);
+    const unknown = uniqueEmail('nobody');
+    const strip = (r: { data?: unknown; errors?: unknown }) => JSON.stringify({ data: r.data, errors: r.errors });
+
+    const regKnown = await register(known.email);
+    const regUnknown = await register(unknown);
+    expect(regKnown.data!.register.otpDestination).toMatch(/^p\*\*\*@example\.com$/);
+    expect(regUnknown.data!.register.otpDestination).toMatch(/^n\*\*\*@example\.com$/);
+    expect(regKnown.errors).toBeUndefined();
+    expect(regUnknown.errors).toBeUndefined();
+    // The owner of the existing account is told, instead of getting a code.
+    expect(await lastNotification(sg, known.email, 'auth.account_exists')).not.toBeNull();
+
+    const loginKnown = await sg.query(LOGIN, { email: known.email, password: 'wrong password!' });
+    const loginUnknown = await sg.query(LOGIN, { email: uniqueEmail('ghost'), password: 'wrong password!' });
+    expect(strip(loginKnown)).toBe(strip(loginUnknown));
+    expect(loginKnown.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+    const forgotKnown = await sg.query(`mutation($e: String!) { forgotPassword(email: $e) }`, { e: known.email });
+    const forgotUnknown = await sg.query(`mutation($e: String!) { forgotPassword(email: $e) }`, { e: uniqueEmail('ghost') });
+    expect(strip(forgotKnown)).toBe(strip(forgotUnknown));
+    expect(forgotKnown.data).toEqual({ forgotPassword: true });
+    expect(await lastNotification(sg, known.email, 'auth.password_reset')).not.toBeNull();
+  });
+
+  it('accepts an OTP once, rejects an expired one, and voids it after the 5th wrong try', async () => {
+    const conn = sg.subgraphs.auth.orm.em.getConnection();
+    // Reuse
+    const reuse = await createAccount(sg);
+    const reusedCode = await lastCode(sg, reuse.email);
+    const again = await sg.query(VERIFY, { email: reuse.email, code: reusedCode });
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'code' }] });
+
+    // Expiry
+    const expiring = uniqueEmail('exp');
+    await register(expiring);
+    await conn.execute(
+      `update otp_codes set expires_at = now() - interval '1 second' where user_id = (select id from users where email = ?)`,
+      [expiring],
+    );
+    const expired = await sg.query(VERIFY, { email: expiring, code: await lastCode(sg, expiring) });
+    expect(expired.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // Five wrong tries, then even the right code fails.
+    const guessed = uniqueEmail('guess');
+    await register(guessed);
+    const code = await lastCode(sg, guessed);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 0; i < 5; i++) {
+      const r = await sg.query(VERIFY, { email: guessed, code: wrong });
+      expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    const sixth = await sg.query(VERIFY, { email: guessed, code });
+    expect(sixth.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // A resent code works, and the old one is void.
+    const resent = await sg.query(`mutation($e: String!) { resendOtp(email: $e) }`, { e: guessed });
+    expect(resent.data).toEqual({ resendOtp: true });
+    const fresh = await lastCode(sg, guessed);
+    const ok = await sg.query(VERIFY, { email: guessed, code: fresh });
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('keeps a code for its purpose: a reset code does not verify, a verify code does not reset', async () => {
+    const email = uniqueEmail('purpose');
+    await register(email);
+    const verifyCode = await lastCode(sg, email);
+    const reset = await sg.query(
+      `mutation($e: String!, $c: String!) { resetPassword(email: $e, code: $c, newPassword: "another password") }`,
+      {
+        e: email,
+        c: verifyCode,
+      },
+    );
+    expect(reset.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    await sg.query(`mutation($e: String!) { forgotPassword(email: $e) }`, { e: email });
+    const resetCode = await lastCode(sg, email, 'auth.password_reset');
+    const verify = await sg.query(VERIFY, { email, code: resetCode });
+    expect(verify.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { AddressType } from '@hc/graphql';
+
+/** A user's address row; served as the shared `Address` GraphQL type (common-types). */
+@Entity({ tableName: 'addresses' })
+export class UserAddress {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  userId!: string;
+
+  @Enum({ items: () => AddressType, nativeEnumName: 'address_type' })
+  type!: AddressType;
+
+  @Property({ type: 'string', length: 200 })
+  street!: string;
+
+  @Property({ type: 'string', length: 100 })
+  city!: string;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  state?: string | null;
+
+  @Property({ type: 'string', length: 20, nullable: true })
+  postalCode?: string | null;
+
+  @Property({ type: 'string', length: 100 })
+  country!: string;
+
+  @Property({ type: 'boolean', default: false })
+  isDefault: boolean = false;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,67 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OtpCode, OtpPurpose } from './otp.entity.js';
+
+export const OTP_TTL_MINUTES = 10;
+export const OTP_MAX_ATTEMPTS = 5;
+
+/**
+ * One-time codes: 6 digits from the CSPRNG, stored as HMAC-SHA256 under a server-side key (a
+ * leaked table cannot be brute-forced offline over the 10^6 codes), 10 minutes, single use,
+ * void after 5 wrong tries, bound to a purpose.
+ */
+export class OtpService {
+  constructor(private readonly pepper: Buffer) {}
+
+  private hash(userId: string, purpose: OtpPurpose, code: string): string {
+    return createHmac('sha256', this.pepper).update(`${userId}:${purpose}:${code}`).digest('hex');
+  }
+
+  /** Voids the user's open codes of this purpose and adds a new one (in the caller's unit of work). */
+  async issue(em: EntityManager, userId: string, purpose: OtpPurpose): Promise<string> {
+    await em.nativeUpdate(OtpCode, { userId, purpose, consumedAt: null }, { consumedAt: new Date() });
+    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+    const otp = new OtpCode();
+    otp.userId = userId;
+    otp.purpose = purpose;
+    otp.codeHash = this.hash(userId, purpose, code);
+    otp.expiresAt = new Date(Date.now() + OTP_TTL_MINUTES * 60_000);
+    em.persist(otp);
+    return code;
+  }
+
+  /**
+   * Checks a code and, when right, consumes it. Each try is counted atomically before the
+   * comparison (a conditional UPDATE), so parallel guesses cannot exceed the 5 allowed; the
+   * consume is conditional too, so a code is accepted once even under concurrency.
+   */
+  async consume(em: EntityManager, userId: string, purpose: OtpPurpose, code: string): Promise<boolean> {
+    const conn = em.getConnection();
+    const trx = em.getTransactionContext();
+    const rows = await conn.execute<{ id: string; code_hash: string }[]>(
+      `update otp_codes set attempts = attempts + 1
+        where id = (select id from otp_codes
+                     where user_id = ? and purpose = ? and consumed_at is null
+                     order by created_at desc limit 1)
+          and consumed_at is null and attempts < ? and expires_at > now()
+        returning id, code_hash`,
+      [userId, purpose, OTP_MAX_ATTEMPTS],
+      'all',
+      trx,
+    );
+    const row = rows[0];
+    if (!row) return false;
+    const expected = Buffer.from(row.code_hash, 'hex');
+    const given = Buffer.from(this.hash(userId, purpose, code), 'hex');
+    if (!/^\d{6}$/.test(code) || !timingSafeEqual(expected, given)) return false;
+    const consumed = await conn.execute(
+      `update otp_codes set consumed_at = now() where id = ? and consumed_at is null`,
+      [row.id],
+      'run',
+      trx,
+    );
+    return (consumed as unknown as { affectedRows?: number }).affectedRows === 1;
+  }
+}
+
+export { OtpPurpose };
