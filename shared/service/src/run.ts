@@ -126,7 +126,8 @@ export async function startSubgraph<
     },
   });
   const server = await http.listen(overrides.port ?? def.port(config), config.HOST);
-  for (const b of runtime.background ?? []) await b.start();
+  // Started outside any request: their polling is not counted as request statements.
+  for (const b of runtime.background ?? []) await StatementCounter.background(() => b.start());
   logger.info({ url: `${server.url}/graphql` }, `${def.name} subgraph ready`);
 
   let stopped = false;
