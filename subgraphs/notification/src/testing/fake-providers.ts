@@ -22,6 +22,8 @@ export interface FakeSmtp {
   behaviour: SmtpBehaviour;
   /** Awaited after a message is read and before the 250 reply (lets a test act in that window). */
   beforeReply?: (mail: ReceivedMail) => Promise<void> | void;
+  /** Awaited before a recipient is accepted (before any data: the message is not accepted yet). */
+  beforeRcpt?: (address: string) => Promise<void> | void;
   stop: () => Promise<void>;
 }
 
@@ -37,6 +39,12 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      void Promise.resolve(fake.beforeRcpt?.(address.address)).then(
+        () => callback(),
+        (error: Error) => callback(error),
+      );
+    },
     onData(stream, session, callback) {
       void (async () => {
         const parsed = await simpleParser(stream);
@@ -59,6 +67,8 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
       })().catch((error: Error) => callback(error));
     },
   });
+  // A client killed mid-session resets its socket; that is the point of some tests, not an error.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
   fake.url = `smtp://127.0.0.1:${port}`;
