@@ -68,7 +68,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, 'utf8');
 
   const metrics = options.metrics ?? new ServiceMetrics('gateway');
-  const fetchers = createSubgraphFetcher({ maxSockets: config.SUBGRAPH_MAX_SOCKETS, metrics });
+  const fetchers = createSubgraphFetcher({
+    maxSockets: config.SUBGRAPH_MAX_SOCKETS,
+    dedupe: config.SUBGRAPH_DEDUPE,
+    metrics,
+  });
   // Request-path Redis (APQ, response cache): fail fast rather than queue while Redis is down.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'gateway redis error'));

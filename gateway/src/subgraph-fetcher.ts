@@ -4,15 +4,32 @@ import type { ServiceMetrics } from '@hc/graphql';
 export interface SubgraphFetcherOptions {
   /** Keep-alive sockets per subgraph origin; requests beyond it queue instead of opening more. */
   maxSockets: number;
+  /** Share one subgraph fetch between identical queries in flight at the same time. */
+  dedupe?: boolean;
   metrics?: ServiceMetrics;
 }
 
-export type Fetcher = (url: string, init?: Record<string, unknown>) => Promise<Response>;
+export type Fetcher = (url: string, init?: { body?: unknown; headers?: Record<string, string> }) => Promise<Response>;
+
+interface Buffered {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string;
+}
+
+/** Headers that differ per client request without changing the subgraph's answer to a query. */
+const NOT_IN_KEY = new Set(['x-request-id', 'x-forwarded-for', 'content-length']);
 
 /**
  * The fetch the gateway uses for subgraphs: undici over a keep-alive pool bounded per origin
  * (the default make-fetch-happen opens a socket per concurrent request and adds an HTTP cache we
  * do not want), timed per subgraph for /metrics.
+ *
+ * With `dedupe`, identical queries in flight at once (same subgraph, same body, same
+ * Authorization) share one subgraph request: under a burst of the same public read the
+ * subgraph does the work once. Mutations are never shared. The waiters get the first request's
+ * answer, so the subgraph logs only the first request id.
  */
 export function createSubgraphFetcher(options: SubgraphFetcherOptions) {
   const agent = new Agent({
@@ -21,8 +38,10 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions) {
     keepAliveMaxTimeout: 60_000,
     pipelining: 1,
   });
+  const inflight = new Map<string, Promise<Buffered>>();
+
   const forSubgraph = (name: string): Fetcher => {
-    return async (url, init) => {
+    const timed = async (url: string, init?: Parameters<Fetcher>[1]) => {
       const started = process.hrtime.bigint();
       let ok = false;
       try {
@@ -32,6 +51,30 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions) {
       } finally {
         options.metrics?.observeSubgraphFetch(name, Number(process.hrtime.bigint() - started) / 1e9, ok);
       }
+    };
+    if (!options.dedupe) return timed;
+
+    return async (url, init) => {
+      const body = init?.body;
+      if (typeof body !== 'string' || /"query":"\s*mutation/.test(body)) return timed(url, init);
+      const headers = Object.entries(init?.headers ?? {})
+        .filter(([k]) => !NOT_IN_KEY.has(k.toLowerCase()))
+        .sort(([a], [b]) => a.localeCompare(b));
+      const key = `${url}\n${JSON.stringify(headers)}\n${body}`;
+      let shared = inflight.get(key);
+      if (!shared) {
+        shared = timed(url, init)
+          .then(async (res) => ({
+            status: res.status,
+            statusText: res.statusText,
+            headers: [...res.headers.entries()],
+            body: await res.text(),
+          }))
+          .finally(() => inflight.delete(key));
+        inflight.set(key, shared);
+      }
+      const r = await shared;
+      return new Response(r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
     };
   };
   return { forSubgraph, close: () => agent.close() };

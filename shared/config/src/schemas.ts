@@ -133,6 +133,7 @@ export const gatewayEnv = commonEnv.extend({
     .describe('Redis response cache for anonymous public reads; default on, off when NODE_ENV=test'),
   RESPONSE_CACHE_MAX_AGE_SECONDS: posInt(30).describe('upper bound of any cached response age'),
   SUBGRAPH_MAX_SOCKETS: posInt(64).describe('keep-alive sockets per subgraph (requests beyond queue)'),
+  SUBGRAPH_DEDUPE: bool(true).describe('identical queries in flight share one subgraph request'),
   QUERY_PLAN_CACHE_MIB: posInt(30).describe('approximate size of the query-plan cache'),
   GATEWAY_WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])

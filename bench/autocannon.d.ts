@@ -1,0 +1,22 @@
+// The subset of autocannon 9 the harness uses (the package ships no types).
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  interface Options {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    duration?: number;
+    connections?: number;
+    overallRate?: number;
+  }
+  interface Result {
+    requests: { total: number; average: number };
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+  }
+  type Instance = EventEmitter & PromiseLike<Result>;
+  export default function autocannon(options: Options): Instance;
+}

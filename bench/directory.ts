@@ -1,0 +1,234 @@
+// npm run bench — the federated directory read, measured in one run:
+//   (a) RPS and p50/p95/p99 through our gateway (20 doctors with user names and workplaces)
+//   (b) the same read from the doctor subgraph directly, and the gateway/direct ratio
+//   (c) SQL statements per request at page sizes 10 and 100
+//   (d) the same read through Hive Gateway on the same supergraph and subgraphs
+//   plus p95 at a fixed 200 rps, and the read with our Redis response cache on (reported apart).
+// Everything runs on loopback: subgraphs and gateways as child processes over fresh bench_*
+// databases, autocannon in this process. Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (10),
+// BENCH_DOCTORS (120), BENCH_PORT_BASE (4100), DATABASE_SERVER_URL, REDIS_URL.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
+import { composeFromCode, createTestKeys } from '@hc/testing';
+import { seedDirectory } from '@hc/doctor-subgraph/testing';
+import { counter, load, postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const DOCTORS = Number(process.env.BENCH_DOCTORS ?? 120);
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 4100);
+const SERVER = process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const SUBGRAPHS = ['auth', 'doctor', 'notification', 'pharmacy'] as const;
+type Name = (typeof SUBGRAPHS)[number];
+const port: Record<Name | 'gateway' | 'cached' | 'hive', number> = {
+  auth: BASE + 1,
+  doctor: BASE + 2,
+  notification: BASE + 3,
+  pharmacy: BASE + 4,
+  gateway: BASE + 10,
+  cached: BASE + 11,
+  hive: BASE + 12,
+};
+const url = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`;
+
+const DIRECTORY = `query Directory($first: Int) { doctors(first: $first) { totalCount nodes { id specialization user { name } workplaces { id name type timeZone } } } }`;
+// The doctor subgraph alone knows users only by id (names live in auth).
+const DIRECTORY_DIRECT = `query Directory($first: Int) { doctors(first: $first) { totalCount nodes { id specialization user { id } workplaces { id name type timeZone } } } }`;
+const body = (query: string, first: number) => JSON.stringify({ query, variables: { first }, operationName: 'Directory' });
+
+const services: Service[] = [];
+const databases: string[] = [];
+async function cleanup() {
+  await Promise.all(services.reverse().map((s) => s.stop()));
+  for (const db of databases) await dropDatabase(db).catch(() => undefined);
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+async function main() {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const keys = createTestKeys();
+  const prefix = `bench:${randomBytes(4).toString('hex')}`;
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    JWT_ISSUER: keys.issuer,
+    JWT_AUDIENCE: keys.audience,
+    AUTH_JWKS_URL: url(port.auth, '/.well-known/jwks.json'),
+  };
+
+  log(
+    `bench: ${DOCTORS} doctors, ${SECONDS}s per run, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`,
+  );
+  const dbUrl: Record<Name, string> = {} as never;
+  for (const name of SUBGRAPHS) {
+    dbUrl[name] = withDatabase(SERVER, `bench_${name}`);
+    await dropDatabase(dbUrl[name]);
+    await ensureDatabase(dbUrl[name]);
+    databases.push(dbUrl[name]);
+  }
+  for (const name of SUBGRAPHS) {
+    services.push(
+      await startService(
+        name,
+        ['--import', './scripts/register.js', `subgraphs/${name}/src/main.ts`],
+        {
+          ...common,
+          // Only auth signs; it reads the key pair the bench generated.
+          ...(name === 'auth' ? { JWT_PRIVATE_KEY_FILE: path.join(keys.dir, 'active.pem'), KEYS_DIR: keys.dir } : {}),
+          ...(name === 'notification' ? { NODE_ENV: 'development', MAIL_CAPTURE_DIR: path.join(keys.dir, 'mail') } : {}),
+          DATABASE_URL: dbUrl[name],
+          DATABASE_POOL_MAX: '10',
+          MIGRATE_ON_START: 'true',
+          [`${name.toUpperCase()}_PORT`]: String(port[name]),
+        },
+        url(port[name], '/health'),
+        url(port[name]),
+      ),
+    );
+  }
+
+  // Seed through the doctor subgraph's own directory seeder (users in auth, profiles, read
+  // copies and one workplace each in doctor), over plain pg connections.
+  const pools = { auth: new pg.Pool({ connectionString: dbUrl.auth }), doctor: new pg.Pool({ connectionString: dbUrl.doctor }) };
+  const asOrm = (pool: pg.Pool) => ({
+    em: {
+      getConnection: () => ({
+        execute: (sql: string, params: unknown[] = []) => {
+          let i = 0;
+          return pool.query(
+            sql.replace(/\?/g, () => `$${++i}`),
+            params,
+          );
+        },
+      }),
+    },
+  });
+  await seedDirectory(
+    { subgraphs: { auth: { orm: asOrm(pools.auth) }, doctor: { orm: asOrm(pools.doctor) } } } as never,
+    DOCTORS,
+    'bench',
+  );
+  await Promise.all([pools.auth.end(), pools.doctor.end()]);
+
+  const urls = Object.fromEntries(SUBGRAPHS.map((n) => [n, url(port[n])])) as Record<Name, string>;
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  writeFileSync(supergraphPath, await composeFromCode(urls));
+
+  const gatewayEnv = (p: number, cache: boolean) => ({
+    ...common,
+    GATEWAY_PORT: String(p),
+    SUPERGRAPH_PATH: supergraphPath,
+    AUTH_URL: urls.auth,
+    DOCTOR_URL: urls.doctor,
+    NOTIFICATION_URL: urls.notification,
+    PHARMACY_URL: urls.pharmacy,
+    RESPONSE_CACHE: String(cache),
+  });
+  const gw = ['--import', './scripts/register.js', 'gateway/src/main.ts'];
+  services.push(
+    await startService('gateway', gw, gatewayEnv(port.gateway, false), url(port.gateway, '/health'), url(port.gateway)),
+  );
+  services.push(
+    await startService('gateway-cached', gw, gatewayEnv(port.cached, true), url(port.cached, '/health'), url(port.cached)),
+  );
+  const hiveBin = realpathSync(path.join(root, 'node_modules/.bin/hive-gateway'));
+  services.push(
+    await startService(
+      'hive-gateway',
+      [hiveBin, 'supergraph', supergraphPath, '--port', String(port.hive), '--host', '127.0.0.1', '--fork', '1'],
+      { NODE_ENV: 'production' },
+      url(port.hive, '/healthcheck'),
+      url(port.hive),
+    ),
+  );
+
+  // Same answer everywhere before measuring anything.
+  const ours = await postJson(url(port.gateway), body(DIRECTORY, 20));
+  const hive = await postJson(url(port.hive), body(DIRECTORY, 20));
+  const direct = await postJson(url(port.doctor), body(DIRECTORY_DIRECT, 20));
+  if (ours.errors || hive.errors || direct.errors)
+    throw new Error(JSON.stringify({ ours: ours.errors, hive: hive.errors, direct: direct.errors }));
+  const nodes = ours.data.doctors.nodes as { user: { name: string }; workplaces: unknown[] }[];
+  if (nodes.length !== 20 || nodes.some((n) => !n.user?.name || n.workplaces.length === 0))
+    throw new Error('directory answer incomplete');
+  if (JSON.stringify(ours.data) !== JSON.stringify(hive.data)) throw new Error('Hive Gateway answered differently');
+
+  // Warm-up: JIT, query-plan caches, connection pools.
+  for (const target of [port.gateway, port.cached, port.hive])
+    await load('warm', url(target), body(DIRECTORY, 20), { seconds: 2, connections: CONNECTIONS });
+  await load('warm', url(port.doctor), body(DIRECTORY_DIRECT, 20), { seconds: 2, connections: CONNECTIONS });
+
+  const run = { seconds: SECONDS, connections: CONNECTIONS };
+  const results: LoadResult[] = [];
+  // Subgraph requests per gateway request: both gateways share identical in-flight fetches.
+  const doctorRequests = () => counter(url(port.doctor, '/metrics'), 'graphql_requests_total');
+  let mark = await doctorRequests();
+  results.push(await load('(a) our gateway', url(port.gateway), body(DIRECTORY, 20), run));
+  const oursFetches = ((await doctorRequests()) - mark) / results[0].requests;
+  results.push(await load('(b) doctor subgraph direct', url(port.doctor), body(DIRECTORY_DIRECT, 20), run));
+  mark = await doctorRequests();
+  results.push(await load('(d) Hive Gateway', url(port.hive), body(DIRECTORY, 20), run));
+  const hiveFetches = ((await doctorRequests()) - mark) / results[2].requests;
+
+  results.push(await load('our gateway, response cache on', url(port.cached), body(DIRECTORY, 20), run));
+  results.push(await load('our gateway at 200 rps', url(port.gateway), body(DIRECTORY, 20), { ...run, rate: 200 }));
+
+  // (c) SQL statements per request, read from the subgraphs' own counters.
+  const statementsPer = async (first: number) => {
+    const read = async () =>
+      (await counter(url(port.auth, '/metrics'), 'db_statements_total')) +
+      (await counter(url(port.doctor, '/metrics'), 'db_statements_total'));
+    const n = 50;
+    const before = await read();
+    for (let i = 0; i < n; i++) {
+      const res = await postJson(url(port.gateway), body(DIRECTORY, first));
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+    }
+    return (await read()) - before;
+  };
+  const s10 = await statementsPer(10);
+  const s100 = await statementsPer(100);
+
+  const [a, b, d, cached, fixed] = results;
+  const summary = {
+    date: new Date().toISOString(),
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+    settings: { seconds: SECONDS, connections: CONNECTIONS, doctors: DOCTORS },
+    results,
+    ratioGatewayToDirect: a.rps / b.rps,
+    ratioOursToHive: a.rps / d.rps,
+    statementsPerRequest: { first10: s10 / 50, first100: s100 / 50 },
+    doctorFetchesPerRequest: { ours: oursFetches, hive: hiveFetches },
+  };
+  log('');
+  log(table(results));
+  log('');
+  log(`gateway/direct RPS ratio      ${summary.ratioGatewayToDirect.toFixed(2)}   (target >= 0.6)`);
+  log(`ours/Hive Gateway RPS ratio   ${summary.ratioOursToHive.toFixed(2)}   (target >= 1)`);
+  log(`p95 at 200 rps                ${fixed.p95.toFixed(1)} ms (target < 50)`);
+  log(`SQL statements per request    first:10 → ${(s10 / 50).toFixed(2)}, first:100 → ${(s100 / 50).toFixed(2)} (target: equal)`);
+  log(`doctor fetches per request     ours ${oursFetches.toFixed(2)}, Hive Gateway ${hiveFetches.toFixed(2)} (in-flight dedupe)`);
+  log(`response cache on             ${cached.rps.toFixed(0)} rps (${(cached.rps / a.rps).toFixed(1)}x uncached)`);
+  writeFileSync(path.join(dir, 'directory-latest.json'), JSON.stringify(summary, null, 2));
+  log(`\nfull results: bench/results/directory-latest.json`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

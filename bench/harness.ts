@@ -1,0 +1,154 @@
+// Benchmark harness: starts services as child processes (so the load generator does not share
+// an event loop with what it measures), drives them with autocannon on loopback for a bounded
+// time, and reads counters from /metrics.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+export interface Service {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** Spawns `args` with this Node (24) and waits for `healthUrl` to answer 200. */
+export async function startService(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  healthUrl: string,
+  url: string,
+): Promise<Service> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(healthUrl, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (Date.now() >= deadline) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not become healthy at ${healthUrl}:\n${output}`);
+  }
+  return {
+    name,
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface LoadResult {
+  target: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  seconds: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+
+/**
+ * POSTs the same GraphQL body for `seconds` with `connections` keep-alive connections (or at a
+ * fixed `rate` per second). Percentiles come from every response's own latency (autocannon's
+ * summary has no p95).
+ */
+export async function load(
+  target: string,
+  url: string,
+  body: string,
+  options: { seconds: number; connections: number; rate?: number },
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const instance = autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    duration: options.seconds,
+    connections: options.connections,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    target,
+    requests: result.requests.total,
+    rps: result.requests.total / options.seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    seconds: options.seconds,
+  };
+}
+
+/** Sum of a counter on a /metrics page. */
+export async function counter(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+export async function postJson(url: string, body: string): Promise<{ data?: any; errors?: { message: string }[] }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return (await res.json()) as { data?: any; errors?: { message: string }[] };
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** One line per result, aligned. */
+export function table(results: LoadResult[]): string {
+  const head = ['target', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'requests', 'errors'];
+  const rows = results.map((r) => [
+    r.target,
+    fmt(r.rps),
+    fmt(r.p50),
+    fmt(r.p95),
+    fmt(r.p99),
+    String(r.requests),
+    String(r.errors + r.non2xx),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
