@@ -41,6 +41,22 @@ describe('doctor federation through the gateway', () => {
     expect(large).toBe(small);
   });
 
+  it('batches availableSlots across a page: statements are equal for 10 and 100 doctors', async () => {
+    const from = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const to = new Date(Date.now() + 8 * 24 * 3600_000).toISOString();
+    const Q = `query($first: Int, $spec: String, $from: DateTime!, $to: DateTime!) {
+      doctors(first: $first, filter: { specialization: $spec }) { nodes { id availableSlots(from: $from, to: $to) { startsAt } } }
+    }`;
+    const measure = async (first: number) => {
+      const before = sg.statements().doctor;
+      const res = await sg.query(Q, { first, spec: seeded.specialization, from, to });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.doctors.nodes[0].availableSlots.length).toBeGreaterThan(0);
+      return sg.statements().doctor - before;
+    };
+    expect(await measure(100)).toBe(await measure(10));
+  });
+
   it("Appointment.patient resolves through auth for the doctor; User.appointments is the user's own; others get NOT_FOUND", async () => {
     const doc = seeded.doctors[0];
     const patientId = randomUUID();

@@ -48,6 +48,33 @@ export const workplacesOfDoctor = (ctx: DoctorSubgraphContext, doctorId: string)
     ),
   ).load(doctorId);
 
+interface TakenKey {
+  doctorId: string;
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Batched: non-cancelled appointment times per doctor and range. A directory page asking
+ * availableSlots for every doctor costs one query (over the union of the ranges), not one each.
+ */
+const takenTimes = (ctx: DoctorSubgraphContext, doctorId: string, from: Date, to: Date) =>
+  loader<TakenKey, { startsAt: Date; endsAt: Date }[]>(ctx, takenTimes, async (keys) => {
+    const min = new Date(Math.min(...keys.map((k) => k.from.getTime())));
+    const max = new Date(Math.max(...keys.map((k) => k.to.getTime())));
+    const rows = await ctx.em.find(
+      Appointment,
+      {
+        doctorId: { $in: [...new Set(keys.map((k) => k.doctorId))] },
+        status: { $ne: AppointmentStatus.CANCELLED },
+        startsAt: { $lt: max },
+        endsAt: { $gt: min },
+      },
+      { fields: ['doctorId', 'startsAt', 'endsAt'] },
+    );
+    return keys.map((k) => rows.filter((a) => a.doctorId === k.doctorId && a.startsAt < k.to && a.endsAt > k.from));
+  }).load({ doctorId, from, to });
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Resolver(() => Doctor)
@@ -185,11 +212,7 @@ export class DoctorResolver {
     const now = new Date();
     const start = from > now ? from : now;
     if (!(start < to)) return [];
-    const taken = await ctx.em.find(
-      Appointment,
-      { doctorId: doctor.id, status: { $ne: AppointmentStatus.CANCELLED }, startsAt: { $lt: to }, endsAt: { $gt: start } },
-      { fields: ['startsAt', 'endsAt'] },
-    );
+    const taken = await takenTimes(ctx, doctor.id, start, to);
     return workplaces
       .flatMap((w) => generateSlots(w, start, to))
       .filter((s) => !taken.some((a) => a.startsAt < s.endsAt && a.endsAt > s.startsAt))
