@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AccountNotVerifiedError, BadUserInputError, UnauthenticatedError } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { User } from '../user/user.entity.js';
@@ -78,7 +79,7 @@ export class AccountResolver {
       });
     } catch (error) {
       // A concurrent registration of the same email won the unique index: answer as for an existing account.
-      if ((error as { code?: string }).code !== '23505') throw error;
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
       ctx.em.clear();
       const winner = await ctx.em.findOne(User, { email });
       if (winner) await this.noticeExisting(ctx, winner);
