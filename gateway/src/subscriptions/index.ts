@@ -135,10 +135,12 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired');
         return null;
       }
+      errors = result.errors?.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }));
       // Not (or no longer) visible to this subscriber: nothing to deliver.
-      if (codes.includes('NOT_FOUND') || !result.data) return null;
+      if (codes.includes('NOT_FOUND')) return null;
+      // Refused before execution (e.g. the gateway's query limits): tell the subscriber why.
+      if (!result.data) return errors?.length ? { errors } : null;
       data = result.data as Record<string, unknown>;
-      errors = result.errors?.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
       if (Object.values(data).some((v) => v == null)) return null;
     }
     return { data: { [plan.rootKey]: plan.render(event, data) }, ...(errors?.length ? { errors } : {}) };
