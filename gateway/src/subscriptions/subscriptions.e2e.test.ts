@@ -64,11 +64,12 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
       retryAttempts: 0,
     });
     clients.push(client);
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
     client.subscribe(
       { query, variables },
       { next: (v) => received.push(v), error: (e) => errors.push(e), complete: () => undefined },
     );
-    return { received, errors };
+    return { received, errors, connected };
   };
 
   let doctor: Awaited<ReturnType<typeof user>> & { workplaceId: string; doctorId: string };
@@ -176,7 +177,8 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
     );
     const forOtherPatient = subscribe(second.url, otherPatient.token, FULL);
     const forOtherDoctor = subscribe(sg.gatewayUrl, otherDoctor.token, FULL);
-    await sleep(500); // let the sockets connect and register
+    await Promise.all([forDoctor, forPatient, forAssistant, forOtherPatient, forOtherDoctor].map((x) => x.connected));
+    await sleep(200); // the subscribe message follows the connection ack; let the server register it
 
     const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 2, 3, 8, 0)).toISOString(); // 10:00 Cairo
     const booked = await must(
