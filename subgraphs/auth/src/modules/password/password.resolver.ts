@@ -35,6 +35,7 @@ async function setPassword(ctx: AuthSubgraphContext, tx: EntityManager, user: Us
   });
   publishUserChanged(tx, user);
   await ctx.services.revokeAccessTokens(user.id, validAfter);
+  ctx.logger.info({ userId: user.id }, 'password changed: sessions and access tokens revoked');
 }
 
 @Resolver()

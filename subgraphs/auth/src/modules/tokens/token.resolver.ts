@@ -9,7 +9,7 @@ import type { AuthSubgraphContext } from '../../context.js';
 export class TokenResolver {
   @Mutation(() => AuthPayload, { description: 'Rotates the refresh token; a reused one revokes its whole family.' })
   async refreshToken(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: AuthSubgraphContext): Promise<AuthPayload> {
-    const { userId, refreshToken: next } = await ctx.services.tokens.rotate(ctx.em, refreshToken);
+    const { userId, refreshToken: next } = await ctx.services.tokens.rotate(ctx.em, refreshToken, ctx.logger);
     const user = await ctx.em.findOne(User, { id: userId });
     if (!user) throw inBand(new UnauthenticatedError('Invalid or expired refresh token'));
     ctx.provenUserIds.add(user.id);

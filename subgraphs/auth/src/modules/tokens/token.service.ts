@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import { ACCESS_TOKEN_ALGORITHM } from '@hc/auth';
 import { UnauthenticatedError } from '@hc/graphql';
+import type { Logger } from '@hc/logger';
 import type { KeyStore } from '../keys/key-store.js';
 import type { User } from '../user/user.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
@@ -78,13 +79,14 @@ export class TokenService {
    * rotate: the second sees it spent, which counts as reuse and revokes the whole family
    * (including the token the first use just received).
    */
-  async rotate(em: EntityManager, presented: string): Promise<{ userId: string; refreshToken: string }> {
+  async rotate(em: EntityManager, presented: string, logger?: Logger): Promise<{ userId: string; refreshToken: string }> {
     const hash = sha256(presented);
     const outcome = await em.transactional(async (tx) => {
       const row = await tx.findOne(RefreshToken, { tokenHash: hash }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!row) return { error: true as const };
       if (row.usedAt || row.revokedAt) {
         await this.revokeFamily(tx, row.familyId);
+        if (!row.revokedAt) logger?.warn({ userId: row.userId, familyId: row.familyId }, 'refresh token reused: session revoked');
         return { error: true as const };
       }
       const now = new Date();
