@@ -135,7 +135,9 @@ async function main() {
     PHARMACY_URL: urls.pharmacy,
     RESPONSE_CACHE: String(cache),
   });
-  const gw = ['--import', './scripts/register.js', 'gateway/src/main.ts'];
+  // BENCH_PROFILE=1 writes a V8 CPU profile of our gateway to bench/results/prof/.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'prof')}`] : [];
+  const gw = [...profile, '--import', './scripts/register.js', 'gateway/src/main.ts'];
   services.push(
     await startService('gateway', gw, gatewayEnv(port.gateway, false), url(port.gateway, '/health'), url(port.gateway)),
   );

@@ -1,8 +1,7 @@
 // The only file of the gateway that reads process.env.
-import cluster from 'node:cluster';
-import os from 'node:os';
 import { ConfigError, gatewayEnv, loadConfig } from '@hc/config';
 import { createLogger } from '@hc/logger';
+import { isClusterPrimary, superviseWorkers, workerCount } from '@hc/service';
 import { createGateway } from './server.js';
 import { startTracing } from './tracing.js';
 
@@ -17,31 +16,12 @@ try {
   throw error;
 }
 const logger = createLogger('gateway', config);
-const workers = config.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : config.GATEWAY_WORKERS;
+const workers = workerCount(config.GATEWAY_WORKERS);
 
-if (workers > 1 && cluster.isPrimary) {
-  // The primary only supervises: workers share the port (the primary hands out connections),
-  // and subscriptions keep working because every worker gets its events from Redis pub/sub.
-  let stopping = false;
-  for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    logger.error({ pid: worker.process.pid, code, signal }, 'gateway worker died; starting another');
-    cluster.fork();
-  });
-  logger.info({ workers }, 'gateway primary started');
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down workers');
-    setTimeout(() => process.exit(1), 20_000).unref();
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+if (workers > 1 && isClusterPrimary()) {
+  // Workers share the port; subscriptions keep working because every worker gets its events
+  // from Redis pub/sub.
+  superviseWorkers(workers, logger);
 } else {
   const stopTracing = await startTracing(config, logger);
   const gateway = await createGateway(config, { logger });

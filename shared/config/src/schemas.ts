@@ -49,6 +49,10 @@ const subgraphEnv = (name: string) =>
     DATABASE_POOL_MAX: posInt(10),
     /** Apply committed migrations at start-up (off when a deploy step runs `npm run migrate`). */
     MIGRATE_ON_START: bool(true),
+    SUBGRAPH_WORKERS: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
+      .default(1)
+      .describe('processes of this subgraph (node:cluster, one migrator); `auto` = one per core'),
   });
 
 export const authEnv = subgraphEnv('auth').extend({

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '@hc/logger';
 import type { Redis } from 'ioredis';
 import type { Orm } from '@hc/db';
 import { createRedis, pingRedis } from './redis.js';
+import { isClusterPrimary, superviseWorkers, workerCount } from './cluster.js';
 import type { SubgraphDefinition, SubgraphDeps } from './definition.js';
 
 /** BullMQ queues a service consumes (see QUEUES in @hc/jobs), for the queue_jobs gauge. */
@@ -150,12 +151,34 @@ export async function startSubgraph<
 
 /** main.ts entry: reads env once, starts, stops cleanly on SIGTERM/SIGINT, exits 1 with a clear message on bad config. */
 export async function runSubgraph<
-  Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean },
+  Cfg extends CommonConfig & {
+    DATABASE_URL: string;
+    DATABASE_POOL_MAX: number;
+    MIGRATE_ON_START: boolean;
+    SUBGRAPH_WORKERS?: number | 'auto';
+  },
   C extends BaseContext,
 >(def: SubgraphDefinition<Cfg, C>, env: Record<string, string | undefined>): Promise<void> {
   let started: StartedSubgraph;
   try {
     const config = loadConfig(def.envSchema, env);
+    const workers = workerCount(config.SUBGRAPH_WORKERS ?? 1);
+    if (workers > 1 && isClusterPrimary()) {
+      // Migrate once here, then fork workers that skip it (several migrators would race).
+      if (config.MIGRATE_ON_START) {
+        const orm = await createOrm({
+          databaseUrl: config.DATABASE_URL,
+          entities: def.entities,
+          migrations: def.migrations,
+          migrate: true,
+        }).catch((error) => {
+          throw new StartupError(describeDbError(error, config.DATABASE_URL));
+        });
+        await orm.close();
+      }
+      superviseWorkers(workers, createLogger(def.name, config), { MIGRATE_ON_START: 'false' });
+      return;
+    }
     started = await startSubgraph(def, config);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StartupError) {
