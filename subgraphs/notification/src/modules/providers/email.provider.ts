@@ -10,6 +10,8 @@ export interface EmailOptions {
   rejectUnauthorized: boolean;
   requireTls: boolean;
   timeoutMs: number;
+  /** Pooled SMTP connections (one per concurrent job is enough): no handshake per message. */
+  maxConnections: number;
   /** Without smtpUrl: write .eml files here (development), or refuse (production). */
   captureDir?: string;
   logger: Logger;
@@ -26,6 +28,8 @@ export class EmailProvider implements Provider {
   constructor(private readonly options: EmailOptions) {
     this.transport = options.smtpUrl
       ? nodemailer.createTransport(options.smtpUrl, {
+          pool: true,
+          maxConnections: options.maxConnections,
           tls: { rejectUnauthorized: options.rejectUnauthorized },
           requireTLS: options.requireTls,
           connectionTimeout: options.timeoutMs,

@@ -50,6 +50,7 @@ export function createProviders(config: NotificationConfig, logger: Logger): Rec
       rejectUnauthorized: config.SMTP_TLS_REJECT_UNAUTHORIZED,
       requireTls: config.SMTP_REQUIRE_TLS,
       timeoutMs,
+      maxConnections: config.WORKER_CONCURRENCY,
       captureDir: capture ? config.MAIL_CAPTURE_DIR : undefined,
       logger,
     }),
