@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { createAdmin } from '../user/create-admin.js';
+import { PasswordHasher } from '../password/password.js';
 import {
   AUTH_TEST_ENV,
   LOGIN,
@@ -159,5 +161,46 @@ describe('accounts, OTP and login through the gateway', () => {
     const resetCode = await lastCode(sg, email, 'auth.password_reset');
     const verify = await sg.query(VERIFY, { email, code: resetCode });
     expect(verify.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('creates admins only through the operator command path; they sign in with role ADMIN', async () => {
+    const email = uniqueEmail('admin');
+    await createAdmin(sg.subgraphs.auth.orm.em.fork(), new PasswordHasher(10), {
+      email,
+      name: 'Ada',
+      password: 'admin password 1',
+    });
+    const login = await sg.query(LOGIN, { email, password: 'admin password 1' });
+    expect(login.errors).toBeUndefined();
+    const users = await sg.query(`{ users(role: ADMIN) { totalCount nodes { email role } } }`, {}, login.data!.login.accessToken);
+    expect(users.data!.users).toEqual({ totalCount: 1, nodes: [{ email, role: 'ADMIN' }] });
+    await expect(
+      createAdmin(sg.subgraphs.auth.orm.em.fork(), new PasswordHasher(10), {
+        email,
+        name: 'Again',
+        password: 'admin password 1',
+      }),
+    ).rejects.toThrow(/already exists/);
+  });
+
+  it('holds its invariants under concurrency: one account per email, at most 5 OTP tries', async () => {
+    const email = uniqueEmail('race');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => register(email)));
+    for (const a of answers) expect(a).toMatchObject({ data: { register: { otpChannel: 'EMAIL' } } });
+    expect(answers.every((a) => a.errors === undefined)).toBe(true);
+    const conn = sg.subgraphs.auth.orm.em.getConnection();
+    expect(await conn.execute(`select id from users where email = ?`, [email])).toHaveLength(1);
+
+    const code = await lastCode(sg, email);
+    const wrong = String((Number(code) + 7) % 1_000_000).padStart(6, '0');
+    await Promise.all(Array.from({ length: 12 }, () => sg.query(VERIFY, { email, code: wrong })));
+    const [otp] = await conn.execute(
+      `select attempts from otp_codes where user_id = (select id from users where email = ?) and consumed_at is null`,
+      [email],
+    );
+    expect(otp.attempts).toBe(5);
+    // The right code is refused now (by the voided OTP, or the per-account limit the guesses used up).
+    const late = await sg.query(VERIFY, { email, code });
+    expect(['BAD_USER_INPUT', 'RATE_LIMITED']).toContain(late.errors?.[0]?.extensions?.code);
   });
 });

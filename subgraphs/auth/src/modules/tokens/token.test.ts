@@ -36,7 +36,9 @@ describe('access and refresh tokens through the gateway', () => {
       aud: sg.keys.audience,
     });
     expect(claims.exp! - claims.iat!).toBe(900);
-    const jwks = await (await fetch(`${sg.subgraphs.auth.server.url}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${sg.subgraphs.auth.server.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
     expect(jwks.keys.map((k: { kid: string }) => k.kid)).toContain(sg.keys.kid);
     expect(JSON.stringify(jwks)).not.toMatch(/"d"|"p"|"q"/);
     expect((await sg.query(ME, {}, account.accessToken)).data!.me).toEqual({ id: account.id });

@@ -115,7 +115,7 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
         query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name addresses { city } } } }`,
         variables: { r: [{ __typename: 'User', id: alice.id }] },
       }),
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ errors?: { extensions?: { code?: string } }[] }>);
     expect(entity.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(JSON.stringify(entity)).not.toContain('Luxor');
     // The owner and admins see it.
