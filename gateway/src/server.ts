@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { addHealthRoutes, createFormatError, requestIdOf, requestStore, ServiceMetrics } from '@hc/graphql';
+import { addHealthRoutes, createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
@@ -89,7 +89,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         honorSubgraphCacheControlHeader: false,
       }),
     experimental_approximateQueryPlanStoreMiB: config.QUERY_PLAN_CACHE_MIB,
-    logger,
+    logger: requestScopedLogger(logger),
   });
 
   const app = express();
@@ -110,7 +110,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       cache: safelist ? new SafelistCache(safelist) : new RedisKeyValueCache(redis, `${config.REDIS_PREFIX}:gw:`),
       ttl: config.APQ_TTL_SECONDS,
     },
-    logger,
+    logger: requestScopedLogger(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       metrics.plugin(),

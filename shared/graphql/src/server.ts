@@ -10,7 +10,7 @@ import { AuthError, bearerToken, type AuthContext, type TokenVerifier } from '@h
 import type { Logger } from '@hc/logger';
 import { UnauthenticatedError } from './errors.js';
 import { createFormatError } from './format-error.js';
-import { requestStore, type BaseContext } from './context.js';
+import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
 
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
@@ -36,6 +36,23 @@ export interface RunningServer {
   url: string;
   port: number;
   stop: () => Promise<void>;
+}
+
+/**
+ * The logger handed to Apollo Server and Apollo Gateway: their own lines (plugin failures,
+ * subgraph fetch problems) carry the request id of the request they happen in, like ours.
+ */
+export function requestScopedLogger(logger: Logger) {
+  const scoped = () => {
+    const requestId = currentRequestId();
+    return requestId ? logger.child({ requestId }) : logger;
+  };
+  return {
+    debug: (message: unknown) => scoped().debug(String(message)),
+    info: (message: unknown) => scoped().info(String(message)),
+    warn: (message: unknown) => scoped().warn(String(message)),
+    error: (message: unknown) => scoped().error(String(message)),
+  };
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -110,7 +127,7 @@ export async function createSubgraphServer<C extends BaseContext>(
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    logger: options.logger,
+    logger: requestScopedLogger(options.logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
