@@ -127,6 +127,10 @@ describe('placeOrder', () => {
     expect(other.errors![0].message).toBe('Elsewhere only is not sold at this branch');
     const empty = await place(token, a.branchId, []);
     expect(errorCode(empty)).toBe('BAD_USER_INPUT');
+    const badAddress = await place(token, a.branchId, [{ itemId: a.itemIds[0], quantity: 1 }], {
+      deliveryAddress: { type: 'HOME', street: '', city: 'Giza', country: 'EG' },
+    });
+    expect(errorCode(badAddress)).toBe('BAD_USER_INPUT');
     const noBranch = await place(token, randomUUID(), [{ itemId: a.itemIds[0], quantity: 1 }]);
     expect(errorCode(noBranch)).toBe('NOT_FOUND');
     expect(await quantityOf(h, a.branchId, a.itemIds[0])).toBe(5);
@@ -227,6 +231,12 @@ describe('authorization', () => {
     const reps = { r: [{ __typename: 'Order', id: order.id }] };
     expect(ok(await h.call(entity, reps, b.owner.token))._entities).toEqual([null]);
     expect(ok(await h.call(entity, reps, patient.token))._entities).toEqual([{ id: order.id, totalAmount: '3.00' }]);
+
+    const userOrders = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders { totalCount } } } }`;
+    const userRep = { r: [{ __typename: 'User', id: patient.id }] };
+    expect(ok(await h.call(userOrders, userRep, patient.token))._entities).toEqual([{ orders: { totalCount: 1 } }]);
+    expect(ok(await h.call(userOrders, userRep, h.user('ADMIN').token))._entities).toEqual([{ orders: { totalCount: 1 } }]);
+    expect(errorCode(await h.call(userOrders, userRep, a.owner.token))).toBe('FORBIDDEN');
 
     const mine = `{ myOrders { totalCount nodes { id } } }`;
     expect(ok(await h.call(mine, {}, patient.token)).myOrders.totalCount).toBe(1);
