@@ -85,6 +85,8 @@ export const notificationEnv = subgraphEnv('notification').extend({
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
+  /** Public URL of POST /webhooks/twilio/status as Twilio calls it (signed); unset = no delivery receipts for SMS. */
+  TWILIO_STATUS_CALLBACK_URL: url().optional(),
   /** SMTP TLS: refuse self-signed certificates (false only for a local relay); require STARTTLS. */
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_REQUIRE_TLS: bool(false),

@@ -5,6 +5,7 @@ import { buildNotificationSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { createOpsQueue, createWorkerTasks } from './pipeline.js';
 import { seedDefaultTemplates } from './modules/template/template.defaults.js';
+import { twilioStatusRoute } from './modules/receipts/twilio.webhook.js';
 import type { NotificationSubgraphContext } from './context.js';
 
 /** The notification subgraph: templates, preferences, history, and the delivery worker. */
@@ -24,8 +25,13 @@ export const notificationSubgraph: SubgraphDefinition<NotificationConfig, Notifi
     const ops = createOpsQueue(config);
     // sendNotification writes to this subgraph's own outbox, like every producer.
     const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    const receipts =
+      config.TWILIO_STATUS_CALLBACK_URL && config.TWILIO_AUTH_TOKEN
+        ? twilioStatusRoute({ orm, authToken: config.TWILIO_AUTH_TOKEN, callbackUrl: config.TWILIO_STATUS_CALLBACK_URL, logger })
+        : undefined;
     return {
       schema,
+      routes: receipts,
       buildContext: (base) => ({ ...base, em: orm.em.fork(), queue: ops.queue }),
       background: [
         { start: () => undefined, stop: () => ops.close() },

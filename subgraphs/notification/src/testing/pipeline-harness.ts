@@ -11,6 +11,8 @@ export const WHATSAPP_TOKEN = 'ultramsg-token';
 export const TWILIO_SID = 'AC0123456789';
 export const TWILIO_TOKEN = 'twilio-secret';
 export const TWILIO_FROM = '+15005550006';
+/** The public URL Twilio would call (behind a proxy); signatures are computed over it. */
+export const TWILIO_CALLBACK = 'https://hooks.example.com/webhooks/twilio/status';
 
 /** Provider env pointing at the fakes, with short retry/lock timings for tests. */
 export function providerEnv(fakes: { smtp: { url: string }; whatsapp: { url: string }; sms: { url: string } }) {
@@ -23,6 +25,7 @@ export function providerEnv(fakes: { smtp: { url: string }; whatsapp: { url: str
     TWILIO_ACCOUNT_SID: TWILIO_SID,
     TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
     TWILIO_FROM,
+    TWILIO_STATUS_CALLBACK_URL: TWILIO_CALLBACK,
     JOB_ATTEMPTS: '3',
     JOB_BACKOFF_MS: '150',
     PROVIDER_TIMEOUT_MS: '3000',

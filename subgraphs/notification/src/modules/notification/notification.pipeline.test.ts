@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { REDACTED } from '@hc/jobs';
+import { twilioSignature } from '../receipts/twilio.webhook.js';
 import { Notification } from './notification.entity.js';
 import { errorCode } from '@hc/testing';
 import {
   startFakes,
   providerEnv,
   startNotificationPipeline,
+  TWILIO_CALLBACK,
   TWILIO_FROM,
+  TWILIO_SID,
+  TWILIO_TOKEN,
   waitFor,
   type Pipeline,
 } from '../../testing/pipeline-harness.js';
@@ -105,6 +109,33 @@ describe('each channel end to end (outbox → relay → BullMQ → worker → pr
     // DATETIME variables are shown in the workplace's time zone.
     expect(call.form.Body).toBe('Reminder: appointment with Dr Who at Clinic One on Tue 1 Dec 2026, 11:30 (Africa/Cairo).');
     expect(record.providerMessageId).toMatch(/^SM/);
+  });
+});
+
+describe('delivery receipts', () => {
+  it('a signed Twilio status callback marks the SMS DELIVERED; an unsigned one is refused', async () => {
+    const user = await knownUser({ phone: '+14155552672' });
+    const req = await p.produce({
+      userId: user.userId,
+      template: 'order.status_changed',
+      channel: 'SMS',
+      variables: { orderId: 'o-7', status: 'OUT_FOR_DELIVERY', trackingNumber: 'TRK1' },
+    });
+    const sent = await p.waitForStatus(req.idempotencyKey, ['SENT']);
+    expect(fakes.sms.calls.find((c) => c.form.To === '+14155552672')?.form.StatusCallback).toBe(TWILIO_CALLBACK);
+    const form = { MessageSid: sent.providerMessageId!, MessageStatus: 'delivered', AccountSid: TWILIO_SID };
+    const post = (signature: string) =>
+      fetch(`${p.sub.server.url}/webhooks/twilio/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body: new URLSearchParams(form).toString(),
+      });
+    expect((await post('forged')).status).toBe(403);
+    expect((await p.record(req.idempotencyKey))?.status).toBe('SENT');
+    expect((await post(twilioSignature(TWILIO_TOKEN, TWILIO_CALLBACK, form))).status).toBe(204);
+    const delivered = await p.record(req.idempotencyKey);
+    expect(delivered?.status).toBe('DELIVERED');
+    expect(delivered?.deliveredAt).toBeInstanceOf(Date);
   });
 });
 

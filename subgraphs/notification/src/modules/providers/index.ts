@@ -39,6 +39,7 @@ export function createProviders(config: NotificationConfig, logger: Logger): Rec
           authToken: config.TWILIO_AUTH_TOKEN,
           from: config.TWILIO_FROM,
           timeoutMs,
+          statusCallbackUrl: config.TWILIO_STATUS_CALLBACK_URL,
         })
       : capture
         ? new CaptureProvider('SMS', config.MAIL_CAPTURE_DIR, logger)

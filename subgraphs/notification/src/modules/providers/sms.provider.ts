@@ -6,6 +6,8 @@ export interface SmsOptions {
   authToken: string;
   from: string;
   timeoutMs: number;
+  /** Twilio posts delivery receipts here (see receipts/twilio.webhook.ts). */
+  statusCallbackUrl?: string;
 }
 
 /** SMS through the Twilio Messages API (form-encoded, basic auth). */
@@ -16,7 +18,9 @@ export class SmsProvider implements Provider {
     const { apiUrl, accountSid, authToken, from, timeoutMs } = this.options;
     const url = `${apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
     const auth = Buffer.from(`${accountSid}:${authToken}`).toString('base64');
-    const { status, body } = await postForm('Twilio', url, { To: message.to, From: from, Body: message.text }, timeoutMs, {
+    const form: Record<string, string> = { To: message.to, From: from, Body: message.text };
+    if (this.options.statusCallbackUrl) form.StatusCallback = this.options.statusCallbackUrl;
+    const { status, body } = await postForm('Twilio', url, form, timeoutMs, {
       authorization: `Basic ${auth}`,
     });
     if (status >= 300) throw httpError('Twilio', status, [body.code, body.message].filter(Boolean).join(' '));
