@@ -16,32 +16,57 @@ const TEMPLATE: Partial<Record<AppointmentEventType, string>> = {
   RESCHEDULED: 'appointment.rescheduled',
 };
 
-async function variablesOf(em: EntityManager, a: Appointment) {
-  const [users, wp] = await Promise.all([
+/** What a change's messages need besides the appointment row; read before the transaction opens. */
+export interface ChangeContext {
+  doctorName: string;
+  patientName: string;
+  workplaceName: string;
+  timeZone: string;
+  /** Assistants assigned to the workplace (user ids). */
+  staff: string[];
+}
+
+/**
+ * Loads names, workplace and staff for an appointment's messages. Called before the transaction
+ * so the transaction itself is only the writes (short lock and connection hold under load).
+ */
+export async function changeContext(
+  em: EntityManager,
+  a: Pick<Appointment, 'patientId' | 'doctorUserId' | 'workplaceId'>,
+  workplace?: Workplace,
+): Promise<ChangeContext> {
+  const [users, wp, staff] = await Promise.all([
     em.find(UserCopy, { userId: { $in: [a.patientId, a.doctorUserId] } }),
-    em.findOne(Workplace, { id: a.workplaceId }),
+    workplace ?? em.findOne(Workplace, { id: a.workplaceId }),
+    assistantsOf(em, [a.workplaceId]),
   ]);
   const name = (id: string) => users.find((u) => u.userId === id)?.name ?? '';
   return {
-    appointmentId: a.id,
     doctorName: name(a.doctorUserId),
     patientName: name(a.patientId),
     workplaceName: wp?.name ?? '',
-    startsAt: a.startsAt.toISOString(),
     timeZone: wp?.timeZone ?? 'UTC',
+    staff: staff.get(a.workplaceId) ?? [],
   };
 }
 
 const reminderKey = (a: Appointment, version: number, userId: string) => `appointment:${a.id}:reminder:v${version}:${userId}`;
 
 /**
- * Writes, in the caller's transaction, everything an appointment change sends: the change
- * notice to patient and doctor, the reminder 24 h before (a new one per time change; the old
- * one cancelled), and on booking the care relationship for auth. Keys carry the version so a
+ * Adds to the caller's transaction everything an appointment change sends: the change notice
+ * to patient and doctor, the reminder 24 h before (a new one per time change; the old one
+ * cancelled), and on booking the care relationship for auth. Keys carry the version, so a
  * retry never sends twice and each change sends once.
  */
-export async function recordChange(em: EntityManager, a: Appointment, type: AppointmentEventType): Promise<void> {
-  const vars = await variablesOf(em, a);
+export function recordChange(em: EntityManager, a: Appointment, type: AppointmentEventType, c: ChangeContext): void {
+  const vars = {
+    appointmentId: a.id,
+    doctorName: c.doctorName,
+    patientName: c.patientName,
+    workplaceName: c.workplaceName,
+    startsAt: a.startsAt.toISOString(),
+    timeZone: c.timeZone,
+  };
   const participants = [a.patientId, a.doctorUserId];
   const template = TEMPLATE[type];
   if (template) {
@@ -74,10 +99,9 @@ export async function recordChange(em: EntityManager, a: Appointment, type: Appo
     a.reminderVersion = a.version;
   }
   if (type === 'BOOKED') {
-    const staff = (await assistantsOf(em, [a.workplaceId])).get(a.workplaceId) ?? [];
     addToOutbox(em, 'care.changed', {
       patientId: a.patientId,
-      staffUserIds: [a.doctorUserId, ...staff],
+      staffUserIds: [a.doctorUserId, ...c.staff],
       active: true,
       occurredAt: new Date().toISOString(),
     });
@@ -85,18 +109,13 @@ export async function recordChange(em: EntityManager, a: Appointment, type: Appo
 }
 
 /** The pub/sub event for subscribers, with who may receive it. */
-export async function changedEvent(
-  em: EntityManager,
-  a: Appointment,
-  type: AppointmentEventType,
-): Promise<AppointmentChangedEvent> {
-  const staff = (await assistantsOf(em, [a.workplaceId])).get(a.workplaceId) ?? [];
+export function changedEvent(a: Appointment, type: AppointmentEventType, c: ChangeContext): AppointmentChangedEvent {
   return {
     type,
     appointmentId: a.id,
     doctorId: a.doctorId,
     workplaceId: a.workplaceId,
-    allowedUserIds: [...new Set([a.patientId, a.doctorUserId, ...staff])],
+    allowedUserIds: [...new Set([a.patientId, a.doctorUserId, ...c.staff])],
     occurredAt: new Date().toISOString(),
   };
 }

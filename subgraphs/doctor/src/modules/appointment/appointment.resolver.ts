@@ -31,7 +31,7 @@ import {
 } from '@hc/graphql';
 import { Appointment, AppointmentEvent, AppointmentEventType, AppointmentStatus } from './appointment.entity.js';
 import { BookAppointmentInput } from './appointment.inputs.js';
-import { changedEvent, recordChange } from './appointment.notify.js';
+import { changeContext, changedEvent, recordChange } from './appointment.notify.js';
 import { Doctor, VerificationStatus } from '../doctor/doctor.entity.js';
 import { doctorById } from '../doctor/doctor.resolver.js';
 import { Workplace } from '../workplace/workplace.entity.js';
@@ -223,14 +223,13 @@ export class AppointmentResolver {
       } as Appointment,
       { persist: false },
     ); // persisted inside the transaction, after the friendly check
-    await assertFree(em, a);
-    const event = await em.transactional(async (tx) => {
+    const [, change] = await Promise.all([assertFree(em, a), changeContext(em, a, wp)]);
+    // One flush in one transaction: the appointment (the exclusion constraints decide here) and its outbox rows.
+    await em.transactional(async (tx) => {
       tx.persist(a);
-      await tx.flush(); // the exclusion constraints decide here
-      await recordChange(tx, a, AppointmentEventType.BOOKED);
-      return changedEvent(tx, a, AppointmentEventType.BOOKED);
+      recordChange(tx, a, AppointmentEventType.BOOKED, change);
     });
-    await ctx.events.publish(event);
+    await ctx.events.publish(changedEvent(a, AppointmentEventType.BOOKED, change));
     return a;
   }
 
@@ -248,7 +247,8 @@ export class AppointmentResolver {
     const mayAct = (allowPatient && user.id === current.patientId) || (await isStaffOfAppointment(ctx, current));
     if (!mayAct) throw new ForbiddenError(`You cannot ${VERB[to]} this appointment`);
     const em = ctx.em.fork();
-    const { appointment, event } = await em.transactional(async (tx) => {
+    const change = await changeContext(em, current);
+    const appointment = await em.transactional(async (tx) => {
       // Conditional update: the status machine holds even when two requests race.
       const changed = await tx.nativeUpdate(
         Appointment,
@@ -260,10 +260,10 @@ export class AppointmentResolver {
         throw new ConflictError(`Cannot ${VERB[to]} an appointment that is ${now?.status ?? 'gone'}`, 'INVALID_STATUS');
       }
       const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
-      await recordChange(tx, fresh, type);
-      return { appointment: fresh, event: await changedEvent(tx, fresh, type) };
+      recordChange(tx, fresh, type, change);
+      return fresh;
     });
-    await ctx.events.publish(event);
+    await ctx.events.publish(changedEvent(appointment, type, change));
     return appointment;
   }
 
@@ -337,8 +337,11 @@ export class AppointmentResolver {
     const wp = await em.findOne(Workplace, { id: current.workplaceId });
     if (!wp?.isActive) throw new ConflictError('The workplace no longer takes bookings', 'WORKPLACE_INACTIVE');
     const slot = requireSlot(wp, startsAt);
-    await assertFree(em, { ...current, startsAt: slot.startsAt, endsAt: slot.endsAt }, current.id);
-    const { appointment, event } = await em.transactional(async (tx) => {
+    const [, change] = await Promise.all([
+      assertFree(em, { ...current, startsAt: slot.startsAt, endsAt: slot.endsAt }, current.id),
+      changeContext(em, current, wp),
+    ]);
+    const appointment = await em.transactional(async (tx) => {
       const changed = await tx.nativeUpdate(
         Appointment,
         { id, status: { $in: ACTIVE }, version: current.version },
@@ -349,10 +352,10 @@ export class AppointmentResolver {
         throw new ConflictError(`Cannot reschedule an appointment that is ${now?.status ?? 'gone'}`, 'INVALID_STATUS');
       }
       const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
-      await recordChange(tx, fresh, AppointmentEventType.RESCHEDULED);
-      return { appointment: fresh, event: await changedEvent(tx, fresh, AppointmentEventType.RESCHEDULED) };
+      recordChange(tx, fresh, AppointmentEventType.RESCHEDULED, change);
+      return fresh;
     });
-    await ctx.events.publish(event);
+    await ctx.events.publish(changedEvent(appointment, AppointmentEventType.RESCHEDULED, change));
     return appointment;
   }
 
