@@ -4,7 +4,16 @@ import { Queue } from 'bullmq';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createLogger } from '@hc/logger';
 import { ensureDatabase, dropDatabase, ormConfig, withDatabase } from '@hc/db';
-import { OutboxMessage, OUTBOX_TABLE_SQL, OutboxRelay, outbox, QUEUES } from './index.js';
+import {
+  NOTIFICATION_BACKOFF_TYPE,
+  NOTIFICATION_MAX_ATTEMPTS,
+  OutboxMessage,
+  OUTBOX_TABLE_SQL,
+  OutboxRelay,
+  outbox,
+  QUEUES,
+  REDACTED,
+} from './index.js';
 
 const server = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -62,6 +71,27 @@ describe('transactional outbox', () => {
     await up.stop();
     const jobs = await queue.getJobs(['waiting', 'delayed']);
     expect(jobs.map((j) => j.data.idempotencyKey)).toContain('while-down');
+  });
+
+  it('keeps secret variables in the queue only: the published outbox row is redacted', async () => {
+    const row = await orm.em
+      .fork()
+      .transactional(async (em) =>
+        outbox.notify(em, {
+          ...request('secret'),
+          variables: { code: '987654', expiresInMinutes: 10 },
+          secretVariables: ['code'],
+        }),
+      );
+    const relay = new OutboxRelay({ orm, redisUrl, prefix, logger });
+    while ((await relay.tick()) > 0);
+    await relay.stop();
+    const [stored] = await orm.em.fork().getConnection().execute(`select payload from outbox where id = ?`, [row.id]);
+    expect(stored.payload.variables).toEqual({ code: REDACTED, expiresInMinutes: 10 });
+    const job = await queue.getJob(row.id);
+    expect(job?.data.variables.code).toBe('987654');
+    expect(job?.opts.attempts).toBe(NOTIFICATION_MAX_ATTEMPTS);
+    expect(job?.opts.backoff).toEqual({ type: NOTIFICATION_BACKOFF_TYPE });
   });
 
   it('publishes every row exactly once with several relays racing', async () => {

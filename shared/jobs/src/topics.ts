@@ -124,7 +124,7 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
       return [{ queue: QUEUES.notifications, name: topic, data: { outboxId, ...req }, opts }];
     }
     case 'notification.reschedule':
-      return [{ queue: QUEUES.notifications, name: topic, data: payload, opts: base }];
+      return [{ queue: QUEUES.notifications, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
     case 'user.changed':
       return [QUEUES.doctorEvents, QUEUES.notificationEvents, QUEUES.pharmacyEvents].map((queue) => ({
         queue,
