@@ -56,35 +56,21 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
   return em.transactional(async (tx) => {
     const run = sqlRunner(tx);
     const lines = input.items.map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }));
-    let prescriptionId = input.prescriptionId ?? null;
-    if (!prescriptionId) {
-      const [own] = await run<{ prescriptionId: string }>(
-        `select prescription_id as "prescriptionId" from reservations
-          where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now() and prescription_id is not null
-          order by reserved_at desc limit 1`,
-        [patientId, input.branchId],
-      );
-      prescriptionId = own?.prescriptionId ?? null;
-    }
-    const { pharmacyId } = await lockAndCheck(run, { branchId: input.branchId, lines, prescriptionId, ownHoldsOf: patientId });
-
-    const values = linesValues(lines);
-    const taken = await run<{ itemId: string }>(
-      `update stock_entries s set quantity = s.quantity - v.n, updated_at = now()
-         from ${values.sql} as v(item_id, n)
-        where s.branch_id = ? and s.item_id = v.item_id and s.quantity >= v.n
-        returning s.item_id as "itemId"`,
-      [...values.params, input.branchId],
-    );
-    // Unreachable while the rows are locked and checked; kept so a logic slip can never oversell.
-    if (taken.length !== lines.length) throw new ConflictError('Not enough stock', 'INSUFFICIENT_STOCK');
-
-    // The patient's own holds at this branch have just been used (or released): they stop counting.
-    await run(
-      `update reservations set status = 'FULFILLED', updated_at = now()
-        where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()`,
-      [patientId, input.branchId],
-    );
+    const { pharmacyId, prescriptionId } = await lockAndCheck(run, {
+      branchId: input.branchId,
+      lines,
+      prescriptionId: input.prescriptionId,
+      ownHoldsOf: patientId,
+      prescriptionFallback: async () => {
+        const [own] = await run<{ prescriptionId: string }>(
+          `select prescription_id as "prescriptionId" from reservations
+            where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now() and prescription_id is not null
+            order by reserved_at desc limit 1`,
+          [patientId, input.branchId],
+        );
+        return own?.prescriptionId ?? null;
+      },
+    });
 
     const orderId = randomUUID();
     const address: AddressCopy | null = input.deliveryAddress
@@ -99,22 +85,45 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
           isDefault: input.deliveryAddress.isDefault ?? false,
         }
       : null;
-    await run(
-      `insert into orders (id, patient_id, pharmacy_id, branch_id, status, prescription_id, delivery_address)
-       values (?, ?, ?, ?, 'PENDING', ?, ?::jsonb)`,
-      [orderId, patientId, pharmacyId, input.branchId, prescriptionId, address ? JSON.stringify(address) : null],
+    const values = linesValues(lines);
+    // One statement: the guarded stock update, the order with its numeric total, and its lines
+    // at the prices just read. Foreign keys are checked at the end of the statement.
+    const [order] = await run<{ taken: number; total: string; pharmacyName: string }>(
+      `with taken as (
+         update stock_entries s set quantity = s.quantity - v.n, updated_at = now()
+           from ${values.sql} as v(item_id, n)
+          where s.branch_id = ? and s.item_id = v.item_id and s.quantity >= v.n
+          returning s.item_id, v.n, s.price
+       ), o as (
+         insert into orders (id, patient_id, pharmacy_id, branch_id, status, prescription_id, delivery_address, total_amount)
+         select ?, ?, ?, ?, 'PENDING', ?, ?::jsonb, coalesce(sum(t.n * t.price), 0) from taken t
+         returning total_amount
+       ), l as (
+         insert into order_items (order_id, item_id, quantity, unit_price) select ?, t.item_id, t.n, t.price from taken t
+       )
+       select (select count(*) from taken)::int as taken, o.total_amount::text as total, p.name as "pharmacyName"
+         from o, pharmacies p where p.id = ?`,
+      [
+        ...values.params,
+        input.branchId,
+        orderId,
+        patientId,
+        pharmacyId,
+        input.branchId,
+        prescriptionId,
+        address ? JSON.stringify(address) : null,
+        orderId,
+        pharmacyId,
+      ],
     );
+    // Unreachable while the rows are locked and checked; kept so a logic slip can never oversell.
+    if (order.taken !== lines.length) throw new ConflictError('Not enough stock', 'INSUFFICIENT_STOCK');
+
+    // The patient's own holds at this branch have just been used (or released): they stop counting.
     await run(
-      `insert into order_items (order_id, item_id, quantity, unit_price)
-       select ?, v.item_id, v.n, s.price from ${values.sql} as v(item_id, n)
-         join stock_entries s on s.branch_id = ? and s.item_id = v.item_id`,
-      [orderId, ...values.params, input.branchId],
-    );
-    const [order] = await run<{ total: string; pharmacyName: string }>(
-      `update orders o set total_amount = (select sum(oi.quantity * oi.unit_price) from order_items oi where oi.order_id = o.id)
-         from pharmacies p where o.id = ? and p.id = o.pharmacy_id
-       returning o.total_amount::text as total, p.name as "pharmacyName"`,
-      [orderId],
+      `update reservations set status = 'FULFILLED', updated_at = now()
+        where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()`,
+      [patientId, input.branchId],
     );
     outbox.notify(tx, {
       idempotencyKey: `order:${orderId}:confirmed`,

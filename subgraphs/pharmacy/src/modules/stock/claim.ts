@@ -31,6 +31,8 @@ export interface ClaimOptions {
   prescriptionId?: string | null;
   /** Holds of this patient's reservations at the branch are theirs to use (orders), not others' (reservations pass null). */
   ownHoldsOf: string | null;
+  /** Asked only when a prescription-only item has no prescriptionId (orders fall back to the patient's reservation). */
+  prescriptionFallback?: () => Promise<string | null>;
 }
 
 export interface LockedStock {
@@ -51,26 +53,26 @@ export interface LockedStock {
 export async function lockAndCheck(
   run: Run,
   opts: ClaimOptions,
-): Promise<{ pharmacyId: string; stock: Map<string, LockedStock> }> {
+): Promise<{ pharmacyId: string; prescriptionId: string | null; stock: Map<string, LockedStock> }> {
   const { branchId, lines } = opts;
-  const [branch] = await run<{ pharmacyId: string }>(`select pharmacy_id as "pharmacyId" from pharmacy_branches where id = ?`, [
-    branchId,
-  ]);
-  if (!branch) throw new NotFoundError('Branch');
   const ids = lines.map((l) => l.itemId.toLowerCase());
-  const items = await run<{ id: string; name: string; prescriptionRequired: boolean }>(
-    `select id, name, prescription_required as "prescriptionRequired" from items where id in (?)`,
-    [ids],
+  // One round trip for the branch and the items (a branch row with null item when none exist).
+  const rows = await run<{ pharmacyId: string; id: string | null; name: string; prescriptionRequired: boolean }>(
+    `select b.pharmacy_id as "pharmacyId", i.id, i.name, i.prescription_required as "prescriptionRequired"
+       from pharmacy_branches b left join items i on i.id in (?) where b.id = ?`,
+    [ids, branchId],
   );
-  const itemById = new Map(items.map((i) => [i.id, i]));
+  if (rows.length === 0) throw new NotFoundError('Branch');
+  const items = rows.filter((r) => r.id !== null);
+  const itemById = new Map(items.map((i) => [i.id!, i]));
   ids.forEach((id, i) => {
     if (!itemById.has(id)) throw BadUserInputError.field(`items[${i}].itemId`, `Unknown item ${id}`);
   });
-  if (!opts.prescriptionId) {
-    const needs = items.find((i) => i.prescriptionRequired);
-    if (needs) {
-      throw BadUserInputError.field('prescriptionId', `${needs.name} needs a prescription: pass prescriptionId`);
-    }
+  let prescriptionId = opts.prescriptionId ?? null;
+  const needs = items.find((i) => i.prescriptionRequired);
+  if (needs && !prescriptionId) prescriptionId = (await opts.prescriptionFallback?.()) ?? null;
+  if (needs && !prescriptionId) {
+    throw BadUserInputError.field('prescriptionId', `${needs.name} needs a prescription: pass prescriptionId`);
   }
 
   const locked = await run<{ itemId: string; quantity: number; minStockLevel: number }>(
@@ -106,5 +108,5 @@ export async function lockAndCheck(
       );
     }
   }
-  return { pharmacyId: branch.pharmacyId, stock };
+  return { pharmacyId: rows[0].pharmacyId, prescriptionId, stock };
 }
