@@ -134,7 +134,13 @@ try {
         { i: { workplaceId: target.workplaceId, startsAt: raceAt } },
         sg.tokenFor({ id: randomUUID(), role: 'PATIENT' }),
       );
-      return { ms: performance.now() - t, ok: !r.errors, conflict: r.errors?.[0]?.extensions?.reason === 'SLOT_UNAVAILABLE' };
+      const e = r.errors?.[0]?.extensions;
+      return {
+        ms: performance.now() - t,
+        ok: !r.errors,
+        conflict: e?.reason === 'SLOT_UNAVAILABLE',
+        other: e && e.reason !== 'SLOT_UNAVAILABLE' ? `${e.code}/${e.reason ?? ''}` : null,
+      };
     }),
   );
   const raceMs = race.map((r) => r.ms).sort((a, b) => a - b);
@@ -154,7 +160,14 @@ try {
         `  ${label}: ${r.count} in ${r.seconds.toFixed(1)}s, p50 ${fmt(r.p50)}, p95 ${fmt(r.p95)}, failures ${r.failures}`,
     ),
     `bookAppointment, 50 clients racing for one slot:`,
-    `  ${race.filter((r) => r.ok).length} succeeded, ${race.filter((r) => r.conflict).length} CONFLICT/SLOT_UNAVAILABLE, p95 ${fmt(pct(raceMs, 95))}`,
+    `  ${race.filter((r) => r.ok).length} succeeded, ${race.filter((r) => r.conflict).length} CONFLICT/SLOT_UNAVAILABLE, p95 ${fmt(pct(raceMs, 95))}${
+      race.some((r) => r.other)
+        ? `, other: ${race
+            .filter((r) => r.other)
+            .map((r) => r.other)
+            .join(', ')}`
+        : ''
+    }`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (total(s10) !== total(s100)) process.exitCode = 1;
