@@ -150,4 +150,43 @@ describe('availability and workplaces through the subgraph', () => {
     const patient = await kit.createUser('PATIENT');
     expect((await kit.call(CREATE, { i: base }, patient.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('updates and deactivates a workplace: a deactivated one takes no bookings and leaves the public listing', async () => {
+    const doctor = await kit.createDoctor({ city: 'Luxor' });
+    const patient = await kit.createUser('PATIENT');
+    const base = {
+      name: 'Renamed',
+      type: 'HOSPITAL',
+      timeZone: 'UTC',
+      workingHours: [{ day: 'MONDAY', start: '08:00', end: '09:00' }],
+      slotDurationMinutes: 60,
+    };
+    const updated = await kit.call(
+      `mutation($id: ID!, $i: WorkplaceInput!) { updateWorkplace(id: $id, input: $i) { name type slotDurationMinutes workingHours { day start end } } }`,
+      { id: doctor.workplaceId, i: base },
+      doctor.token,
+    );
+    expect(updated.data.updateWorkplace).toEqual({
+      name: 'Renamed',
+      type: 'HOSPITAL',
+      slotDurationMinutes: 60,
+      workingHours: [{ day: 'MONDAY', start: '08:00', end: '09:00' }],
+    });
+    const off = await kit.call(
+      `mutation($id: ID!) { deactivateWorkplace(id: $id) { isActive } }`,
+      { id: doctor.workplaceId },
+      doctor.token,
+    );
+    expect(off.data.deactivateWorkplace.isActive).toBe(false);
+    const publicView = await kit.call(`query($id: ID!) { doctor(id: $id) { workplaces { id } } }`, { id: doctor.doctorId });
+    expect(publicView.data.doctor.workplaces).toEqual([]);
+    const ownView = await kit.call(
+      `query($id: ID!) { doctor(id: $id) { workplaces { id isActive } } }`,
+      { id: doctor.doctorId },
+      doctor.token,
+    );
+    expect(ownView.data.doctor.workplaces).toEqual([{ id: doctor.workplaceId, isActive: false }]);
+    const booking = await kit.book(patient.token, doctor.workplaceId, kit.slotAt(7, 8));
+    expect(booking.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
 });
