@@ -67,6 +67,13 @@ describe('reservations (3 s TTL)', () => {
     expect(errorCode(await h.call(CANCEL, { id: r.id }, h.user('PATIENT').token))).toBe('NOT_FOUND');
     expect(ok(await h.call(CANCEL, { id: r.id }, holder.token)).cancelReservation.status).toBe('CANCELLED');
     expect(await availableOf(h, owner.token, branchId, itemIds[0])).toBe(3);
+    // The branch's pharmacy may release a hold too; another pharmacy may not see it.
+    const other = await seedPharmacy(h, { items: [{ name: 'Other shop', quantity: 1, price: '1.00' }] });
+    const r2 = ok(
+      await h.call(RESERVE, { input: { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] } }, holder.token),
+    ).reserveItems;
+    expect(errorCode(await h.call(CANCEL, { id: r2.id }, other.owner.token))).toBe('NOT_FOUND');
+    expect(ok(await h.call(CANCEL, { id: r2.id }, owner.token)).cancelReservation.status).toBe('CANCELLED');
   });
 
   it('a reservation racing orders for the last units: never more promised than on hand', async () => {

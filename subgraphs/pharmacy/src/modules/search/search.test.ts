@@ -108,6 +108,15 @@ describe('search', () => {
         `{ pharmacies(city: "CAIRO", first: 1) { totalCount pageInfo { hasNextPage } nodes { name branches { city } } } }`,
       ),
     );
+    const p1 = ok(await h.call(`{ pharmacies(first: 1) { pageInfo { endCursor hasNextPage } nodes { name } } }`)).pharmacies;
+    expect(p1.pageInfo.hasNextPage).toBe(true);
+    const p2 = ok(
+      await h.call(`query($a: String) { pharmacies(first: 1, after: $a) { pageInfo { hasNextPage } nodes { name } } }`, {
+        a: p1.pageInfo.endCursor,
+      }),
+    );
+    expect(p2.pharmacies).toEqual({ pageInfo: { hasNextPage: false }, nodes: [{ name: 'Nile Care Pharmacy' }] });
+    expect(errorCode(await h.call(`{ pharmacies(after: "nonsense") { totalCount } }`))).toBe('BAD_USER_INPUT');
     expect(page.pharmacies).toEqual({
       totalCount: 1,
       pageInfo: { hasNextPage: false },
