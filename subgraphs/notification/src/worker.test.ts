@@ -17,7 +17,7 @@ let p: Pipeline;
 const children: ChildProcess[] = [];
 
 /** A standalone worker process (src/worker.ts), as deployed to scale out. */
-async function startWorker(): Promise<ChildProcess & { exited: Promise<number | null> }> {
+async function startWorker(): Promise<ChildProcess & { exited: Promise<number | null>; output: () => string }> {
   const child = spawn(process.execPath, ['--import', REGISTER, WORKER], {
     env: {
       ...process.env,
@@ -45,7 +45,7 @@ async function startWorker(): Promise<ChildProcess & { exited: Promise<number | 
     void exited.then((code) => reject(new Error(`worker exited (${code}) before ready:\n${out}`)));
     setTimeout(() => reject(new Error(`worker not ready after 20 s:\n${out}`)), 20_000).unref();
   });
-  return Object.assign(child, { exited });
+  return Object.assign(child, { exited, output: () => out });
 }
 
 beforeAll(async () => {
@@ -145,6 +145,27 @@ describe('standalone worker processes', () => {
     const counts = await p.queue.getJobCounts('active', 'waiting', 'failed');
     expect(counts).toMatchObject({ active: 0, waiting: 0, failed: 0 });
     expect(fakes.smtp.received.filter((m) => m.to === user.email)).toHaveLength(1);
+  });
+
+  it('an OTP code never reaches the worker log, even at debug level', async () => {
+    const worker = await startWorker();
+    const user = await knownUser();
+    await p.contactKnown(user.userId);
+    const code = '730194';
+    const req = await p.produce({
+      userId: user.userId,
+      template: 'auth.otp',
+      channel: 'EMAIL',
+      variables: { code, expiresInMinutes: 10 },
+      secretVariables: ['code'],
+      critical: true,
+    });
+    await p.waitForStatus(req.idempotencyKey, ['SENT']);
+    expect(fakes.smtp.received.find((m) => m.to === user.email)?.text).toContain(code);
+    worker.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('notification sent');
+    expect(worker.output()).not.toContain(code);
   });
 
   it('two worker processes share the queue and each message is sent once', async () => {

@@ -121,11 +121,23 @@ function compile(source: string, escape: boolean): Handlebars.TemplateDelegate {
   return fn;
 }
 
-const stripTags = (html: string) =>
+const ENTITIES: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#x27;': "'",
+  '&#x60;': '`',
+  '&#x3D;': '=',
+  '&amp;': '&',
+};
+
+/** Plain text from the escaped HTML: the template's tags go, escaped values come back as typed. */
+const toText = (html: string) =>
   html
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/p>/gi, '\n\n')
     .replace(/<[^>]+>/g, '')
+    .replace(/&(lt|gt|quot|#x27|#x60|#x3D|amp);/g, (e) => ENTITIES[e] ?? e)
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 
@@ -141,11 +153,8 @@ export function renderTemplate(
   const context = templateContext(template, variables, recipientName);
   const subject = template.subject ? compile(template.subject, false)(context).trim() : undefined;
   if (template.channel === NotificationChannel.EMAIL) {
-    return {
-      subject,
-      body: compile(template.content, true)(context),
-      text: stripTags(compile(template.content, false)(context)),
-    };
+    const body = compile(template.content, true)(context);
+    return { subject, body, text: toText(body) };
   }
   const text = compile(template.content, false)(context).trim();
   return { subject, body: text, text };
