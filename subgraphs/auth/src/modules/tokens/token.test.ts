@@ -128,12 +128,14 @@ describe('access and refresh tokens through the gateway', () => {
     expect(reuse.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('enforces idle expiry of refresh tokens', async () => {
-    const account = await createAccount(sg);
-    await sg.subgraphs.auth.orm.em
-      .getConnection()
-      .execute(`update refresh_tokens set idle_expires_at = now() - interval '1 second' where user_id = ?`, [account.id]);
-    expect((await sg.query(REFRESH, { token: account.refreshToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  it('enforces idle and absolute expiry of refresh tokens', async () => {
+    for (const column of ['idle_expires_at', 'family_expires_at']) {
+      const account = await createAccount(sg);
+      await sg.subgraphs.auth.orm.em
+        .getConnection()
+        .execute(`update refresh_tokens set ${column} = now() - interval '1 second' where user_id = ?`, [account.id]);
+      expect((await sg.query(REFRESH, { token: account.refreshToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
   });
 
   it('password change kills outstanding access tokens (gateway and subgraphs) and every refresh family', async () => {
