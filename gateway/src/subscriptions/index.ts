@@ -32,6 +32,26 @@ interface ConnectionState {
   authorization?: string;
 }
 
+/**
+ * A socket must not outlive its access token: close it with 4401 when the (already verified)
+ * token expires, so the client reconnects with a fresh one.
+ */
+function closeAtExpiry(socket: WebSocket, token: string): void {
+  let exp: unknown;
+  try {
+    exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
+  } catch {
+    return;
+  }
+  if (typeof exp !== 'number') return;
+  const timer = setTimeout(
+    () => socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired'),
+    Math.max(0, exp * 1000 - Date.now()),
+  );
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /** An async iterator fed by pushes; `return()` (client unsubscribes or disconnects) runs the cleanup. */
 function pushIterator<T>(cleanup: () => void) {
   const queue: T[] = [];
@@ -187,6 +207,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           if (!token) throw new AuthError('Authentication required');
           const user = await verifyToken(token);
           (ctx.extra as { state?: ConnectionState }).state = { user, authorization: `Bearer ${token}` };
+          closeAtExpiry(ctx.extra.socket, token);
           return true;
         } catch (error) {
           if (!(error instanceof AuthError)) logger.warn({ err: (error as Error).message }, 'subscription auth failed');

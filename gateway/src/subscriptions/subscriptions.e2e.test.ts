@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { gatewayEnv, loadConfig } from '@hc/config';
-import { composeFromCode, startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
+import { composeFromCode, signTestToken, startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
 import { applyUserChanged } from '@hc/doctor-subgraph/testing';
 import { createGateway, type RunningGateway } from '../server.js';
 
@@ -229,6 +229,11 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
       });
     expect(await closeCode({ authorization: 'Bearer not.a.token' })).toBe(4401);
     expect(await closeCode({})).toBe(4401);
+    // A valid token that expires while connected: the socket closes then.
+    const shortLived = signTestToken(sg.keys, { id: patient.id, role: 'PATIENT' }, { expiresInSeconds: 2 });
+    const started = Date.now();
+    expect(await closeCode({ authorization: `Bearer ${shortLived}` })).toBe(4401);
+    expect(Date.now() - started).toBeGreaterThan(500); // not at once: only when the token ran out
   });
 
   it('never sends a subscription to the subgraphs over HTTP', async () => {
