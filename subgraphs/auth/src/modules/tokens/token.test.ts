@@ -195,4 +195,16 @@ describe('access and refresh tokens through the gateway', () => {
       ]);
     expect(notice.payload.variables.changedAt).toEqual(expect.any(String));
   });
+
+  it('answers signed-in-only operations without a token with UNAUTHENTICATED', async () => {
+    for (const op of [
+      `mutation { changePassword(currentPassword: "whatever 1", newPassword: "whatever 2") }`,
+      `mutation { updateProfile(input: { name: "x" }) { id } }`,
+      `{ users { totalCount } }`,
+    ]) {
+      const res = await sg.query(op);
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await sg.query(ME)).data).toEqual({ me: null });
+  });
 });
