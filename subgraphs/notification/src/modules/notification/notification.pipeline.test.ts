@@ -308,6 +308,42 @@ describe('scheduled messages', () => {
     expect(fakes.smtp.received.filter((m) => m.to === user.email)).toHaveLength(1);
   });
 
+  it('a cancel that arrives before its message still wins; a move that arrives first sets the time', async () => {
+    const user = await knownUser();
+    const cancelKey = `early-cancel-${randomUUID()}`;
+    const moveKey = `early-move-${randomUUID()}`;
+    await p.reschedule(cancelKey);
+    await p.reschedule(moveKey, new Date(Date.now() + 500).toISOString());
+    const conn = p.orm.em.fork().getConnection();
+    await waitFor('changes recorded', async () => {
+      const [r] = await conn.execute(
+        `select count(*)::int as n from notification_schedule_changes where idempotency_key in (?, ?)`,
+        [cancelKey, moveKey],
+      );
+      return r.n === 2;
+    });
+    const later = new Date(Date.now() + 60 * 60_000).toISOString();
+    await p.produce({
+      idempotencyKey: cancelKey,
+      userId: user.userId,
+      template: 'appointment.reminder',
+      channel: 'EMAIL',
+      variables: appointmentVars,
+      sendAt: later,
+    });
+    await p.produce({
+      idempotencyKey: moveKey,
+      userId: user.userId,
+      template: 'appointment.reminder',
+      channel: 'EMAIL',
+      variables: appointmentVars,
+      sendAt: later,
+    });
+    expect((await p.waitForStatus(cancelKey, ['SKIPPED'])).errorMessage).toBe('cancelled');
+    await p.waitForStatus(moveKey, ['SENT']);
+    expect(fakes.smtp.received.filter((m) => m.to === user.email)).toHaveLength(1);
+  });
+
   it('a short sendAt is delivered when due', async () => {
     const user = await knownUser();
     const sendAt = new Date(Date.now() + 1_000).toISOString();
@@ -362,6 +398,15 @@ describe('GraphQL: history, templates, admin operations', () => {
     expect(self.data?._entities[0]).toMatchObject({ id: user.userId, notificationPreferences: { emailEnabled: true } });
     const stranger = await p.query(q, vars, p.token(randomUUID()));
     expect(errorCode(stranger)).toBe('FORBIDDEN');
+  });
+
+  it('the operations view is admin-only', async () => {
+    const res = await p.query(`{ notificationQueueStats { waiting } }`, {}, p.token(randomUUID()));
+    expect(errorCode(res)).toBe('FORBIDDEN');
+    const retry = await p.query(`mutation { retryFailedNotifications }`, {}, p.token(randomUUID(), 'DOCTOR'));
+    expect(errorCode(retry)).toBe('FORBIDDEN');
+    const anonymous = await p.query(`{ failedNotificationJobs { jobId } }`, {});
+    expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
   });
 
   it('upsertNotificationTemplate rejects undeclared placeholders and is admin-only', async () => {
