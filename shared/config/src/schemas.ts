@@ -66,10 +66,12 @@ export const authEnv = subgraphEnv('auth').extend({
   REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
   BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
   /** Attempts per client IP per public auth operation (login, register, ...) per window. */
-  AUTH_RATE_LIMIT_IP: posInt(100),
+  AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
   /** Attempts per account (email) or OTP destination per operation per window. */
-  AUTH_RATE_LIMIT_ACCOUNT: posInt(10),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900),
+  AUTH_RATE_LIMIT_ACCOUNT: posInt(10).describe('attempts per account (email) or phone per operation per window'),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('rate-limit window of the auth operations'),
+  /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
+  AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
 });
 
 export const doctorEnv = subgraphEnv('doctor').extend({ DOCTOR_PORT: port(3002) });
