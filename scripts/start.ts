@@ -4,11 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { ConfigError, loadConfig, serviceSchemas } from '@hc/config';
 import { describeDbError, withDatabase } from '@hc/db';
-import { pingRedis } from '@hc/service';
 import { launcherEnv, type LauncherConfig } from './embedded/config.ts';
+import { chooseDatabase, chooseRedis } from './embedded/decide.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.ts';
 import { findRedisServer, startPrivateRedis, type PrivateRedis } from './embedded/redis.ts';
 import { clearRuntime, readRuntime, writeRuntime } from './embedded/runtime.ts';
@@ -65,37 +64,37 @@ try {
 }
 
 // 2. PostgreSQL: the configured or local server, else embedded PGlite (a machine with only Node).
-/** Connection errors that mean no server listens there (as opposed to one that refuses us). */
-const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-async function probe(url: string): Promise<unknown> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    return null;
-  } catch (error) {
-    return error ?? new Error('connection failed');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+//    Redis: REDIS_URL or the local default, else a private redis-server when one is installed.
 const needsServer = services.filter((s) => !env[`${s.toUpperCase()}_DATABASE_URL`]);
-let embedded = launcher.EMBEDDED_DB === 'on' && needsServer.length > 0;
-if (!embedded && needsServer.length > 0) {
-  const error = await probe(serverUrl);
-  const timedOut = error instanceof Error && /timeout/i.test(error.message);
-  const nobodyThere = !!error && (NOTHING_LISTENING.has((error as { code?: string }).code ?? '') || timedOut);
-  embedded = launcher.EMBEDDED_DB === 'auto' && !env.DATABASE_URL && nobodyThere;
-  if (error && !embedded) {
-    await fail(`${describeDbError(error, serverUrl)}\n  With Docker: docker compose up -d postgres redis`);
-  }
+const dbChoice = await chooseDatabase({
+  mode: launcher.EMBEDDED_DB,
+  databaseUrl: env.DATABASE_URL || undefined,
+  serverUrl,
+  needed: needsServer.length > 0,
+});
+if (dbChoice.kind === 'error') {
+  await fail(`${describeDbError(dbChoice.error, serverUrl)}\n  With Docker: docker compose up -d postgres redis`);
+}
+const redisServer = findRedisServer();
+const redisChoice = await chooseRedis({
+  mode: launcher.EMBEDDED_REDIS,
+  redisUrl: env.REDIS_URL || undefined,
+  url: redisUrl,
+  redisServerInstalled: redisServer !== null,
+});
+if (redisChoice.kind === 'error') {
+  const hint = redisChoice.canStart
+    ? '\n  No redis-server on PATH to start a private one: install Redis (e.g. `apt install redis-server`, `brew install redis`),\n  run `docker compose up -d redis`, or set REDIS_URL.'
+    : '\n  With Docker: docker compose up -d redis';
+  await fail(`${redisChoice.error.message}${hint}`);
 }
 
 const running = readRuntime(dataDir);
-if (running && (embedded || launcher.EMBEDDED_REDIS === 'on')) {
+if (running && (dbChoice.kind === 'embedded' || redisChoice.kind === 'private')) {
   await fail(`Another \`npm start\` (pid ${running.pid}) is using ${dataDir}. Stop it first (Ctrl-C in its terminal).`);
 }
 
-if (embedded) {
+if (dbChoice.kind === 'embedded') {
   process.stdout.write(`No PostgreSQL in use: starting embedded PGlite databases under ${path.join(dataDir, 'pglite')} ...\n`);
   try {
     embeddedDb = await startEmbeddedPostgres({
@@ -108,26 +107,9 @@ if (embedded) {
   }
   for (const s of needsServer) dbUrls[s] = embeddedDb!.databases[s].url;
 }
-
-// 3. Redis: REDIS_URL or the local default, else a private redis-server when one is installed.
-const redisError =
-  launcher.EMBEDDED_REDIS === 'on'
-    ? new Error('EMBEDDED_REDIS=true')
-    : await pingRedis(redisUrl).then(
-        () => null,
-        (e: Error) => e,
-      );
-if (redisError) {
-  const mayStart = launcher.EMBEDDED_REDIS === 'on' || (launcher.EMBEDDED_REDIS === 'auto' && !env.REDIS_URL);
-  const executable = mayStart ? findRedisServer() : null;
-  if (!executable) {
-    const hint = mayStart
-      ? '\n  No redis-server on PATH to start a private one: install Redis (e.g. `apt install redis-server`, `brew install redis`),\n  run `docker compose up -d redis`, or set REDIS_URL.'
-      : '\n  With Docker: docker compose up -d redis';
-    await fail(`${redisError.message}${hint}`);
-  }
+if (redisChoice.kind === 'private') {
   try {
-    privateRedis = await startPrivateRedis({ dir: path.join(dataDir, 'redis'), executable: executable! });
+    privateRedis = await startPrivateRedis({ dir: path.join(dataDir, 'redis'), executable: redisServer! });
   } catch (error) {
     await fail(`Private redis-server did not start: ${(error as Error).message}`);
   }
@@ -143,7 +125,7 @@ if (embeddedDb || privateRedis) {
   });
 }
 
-// 4. Start subgraphs, then the gateway.
+// 3. Start subgraphs, then the gateway.
 const children: ChildProcess[] = [];
 let stopping = false;
 const stopAll = (code: number) => {

@@ -31,6 +31,7 @@ interface Pending {
 
 /** Frontend messages of the extended query protocol that leave a batch open until Sync. */
 const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H', 'F']);
+const TERMINATE = 'X'.charCodeAt(0);
 
 /**
  * Serialises every connection's messages onto PGlite's single backend. pglite-socket's own queue
@@ -47,6 +48,9 @@ export class BackendQueue {
   constructor(private readonly db: PGlite) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    // Terminate ends one client, never the shared backend: the socket closing (detach) rolls
+    // back whatever that client left open.
+    if (message[0] === TERMINATE) return Promise.resolve(0);
     return new Promise((resolve, reject) => {
       this.queue.push({ handlerId, message, onData, resolve, reject });
       void this.drain();
@@ -68,8 +72,14 @@ export class BackendQueue {
   /** A connection went away while holding the backend: roll back its transaction, free the backend. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
     if (this.owner !== handlerId) return;
-    this.owner = null;
-    if (this.db.isInTransaction()) await this.db.runExclusive(() => this.db.exec('ROLLBACK'));
+    // Nobody may run inside the abandoned transaction while it rolls back (-1 matches no client).
+    this.owner = -1;
+    try {
+      // exec takes PGlite's own lock (wrapping it in runExclusive would deadlock).
+      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    } finally {
+      this.owner = null;
+    }
     await this.drain();
   }
 
