@@ -89,7 +89,13 @@ async function throughput(workers: number) {
   while (smtp.received.length < MESSAGES) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - started) / 1000;
   await relay.stop();
-  const [sent] = await orm.em.getConnection().execute(`select count(*)::int as n from notifications where status = 'SENT'`);
+  // The last records are marked SENT just after the SMTP server has the message.
+  const countSent = async () =>
+    ((await orm.em.getConnection().execute(`select count(*)::int as n from notifications where status = 'SENT'`))[0]?.n ??
+      0) as number;
+  const sentBy = Date.now() + 10_000;
+  while ((await countSent()) < MESSAGES && Date.now() < sentBy) await new Promise((r) => setTimeout(r, 50));
+  const sent = { n: await countSent() };
 
   await Promise.all(children.map(stop));
   const queue = new Queue(QUEUES.notifications, { connection: { url: TEST_REDIS_URL }, prefix });
