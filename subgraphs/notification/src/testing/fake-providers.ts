@@ -14,7 +14,7 @@ export interface ReceivedMail {
 }
 
 /** What the fake answers to the n-th (1-based) message: undefined = accept. */
-export type SmtpBehaviour = (n: number) => { code: number; message: string } | undefined;
+export type SmtpBehaviour = (n: number, to: string) => { code: number; message: string } | undefined;
 
 export interface FakeSmtp {
   url: string;
@@ -49,7 +49,7 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
       void (async () => {
         const parsed = await simpleParser(stream);
         const n = ++count;
-        const failure = fake.behaviour(n);
+        const failure = fake.behaviour(n, session.envelope.rcptTo.map((r) => r.address).join(','));
         if (failure) {
           const err = Object.assign(new Error(failure.message), { responseCode: failure.code });
           return callback(err);
