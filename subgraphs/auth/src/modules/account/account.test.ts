@@ -52,6 +52,15 @@ describe('accounts, OTP and login through the gateway', () => {
     const login = await sg.query(LOGIN, { email: email.toUpperCase(), password: 'long enough pw' });
     expect(login.errors).toBeUndefined();
     expect(login.data!.login.expiresIn).toBe(900);
+
+    // user.changed on create and on verification, for the services that keep read copies.
+    const events = await sg.subgraphs.auth.orm.em
+      .getConnection()
+      .execute(`select payload from outbox where topic = 'user.changed' and payload->>'email' = ? order by created_at`, [email]);
+    expect(events.map((e: { payload: { isVerified: boolean; role: string } }) => e.payload)).toEqual([
+      expect.objectContaining({ isVerified: false, role: 'PATIENT', phone: null }),
+      expect.objectContaining({ isVerified: true }),
+    ]);
   });
 
   it('refuses ADMIN registration, bad phones, and SMS without a phone; stores phones as E.164', async () => {
