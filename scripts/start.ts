@@ -154,6 +154,8 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 }
 
 async function start(name: Service | 'gateway', entry: string, healthUrl: string) {
+  // Once something failed, start nothing more: a process spawned now would outlive the launcher.
+  if (stopping) return;
   const child = spawn(process.execPath, ['--import', './scripts/register.js', entry], {
     cwd: root,
     env: serviceEnv(name),
