@@ -57,7 +57,7 @@ describe('accounts, OTP and login through the gateway', () => {
     const events = await sg.subgraphs.auth.orm.em
       .getConnection()
       .execute(`select payload from outbox where topic = 'user.changed' and payload->>'email' = ? order by created_at`, [email]);
-    expect(events.map((e: { payload: { isVerified: boolean; role: string } }) => e.payload)).toEqual([
+    expect(events.map((e) => (e as { payload: object }).payload)).toEqual([
       expect.objectContaining({ isVerified: false, role: 'PATIENT', phone: null }),
       expect.objectContaining({ isVerified: true }),
     ]);
