@@ -7,7 +7,7 @@ import { ormConfig } from '@hc/db';
 import { OutboxMessage, OUTBOX_TABLE_SQL, OutboxRelay, outbox } from '@hc/jobs';
 import { createLogger } from '@hc/logger';
 import { createTestDatabase, TEST_REDIS_URL } from '@hc/testing';
-import { providerEnv, startFakes, startNotificationPipeline, type Pipeline } from './testing/pipeline-harness.js';
+import { providerEnv, startFakes, startNotificationPipeline, waitFor, type Pipeline } from './testing/pipeline-harness.js';
 
 const REGISTER = fileURLToPath(new URL('../../../scripts/register.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -182,8 +182,21 @@ describe('standalone worker processes', () => {
           variables: { orderId: `o${i}`, status: 'PREPARING' },
         }),
       );
+    // And the same logical message enqueued 8 times, racing across both processes.
+    const key = `race-${randomUUID()}`;
+    const dupes = [];
+    for (let i = 0; i < 8; i++)
+      dupes.push(
+        await p.produce({ idempotencyKey: key, userId: user.userId, template: 'auth.account_exists', channel: 'EMAIL' }),
+      );
     await Promise.all(reqs.map((r) => p.waitForStatus(r.idempotencyKey, ['SENT'])));
-    expect(fakes.smtp.received.filter((m) => m.to === user.email)).toHaveLength(20);
+    await p.waitForStatus(key, ['SENT']);
+    await waitFor('every duplicate job finished', async () => {
+      const states = await Promise.all(dupes.map(async (d) => (await p.queue.getJob(d.outboxId))?.getState()));
+      return states.every((st) => st === 'completed');
+    });
+    expect(fakes.smtp.received.filter((m) => m.to === user.email)).toHaveLength(21);
+    expect(fakes.smtp.received.filter((m) => m.to === user.email && m.subject === 'You already have an account')).toHaveLength(1);
     for (const w of workers) w.kill('SIGTERM');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
   });
