@@ -10,12 +10,14 @@ declare module 'autocannon' {
     duration?: number;
     connections?: number;
     overallRate?: number;
+    expectBody?: string;
   }
   interface Result {
     requests: { total: number; average: number };
     errors: number;
     timeouts: number;
     non2xx: number;
+    mismatches?: number;
   }
   type Instance = EventEmitter & PromiseLike<Result>;
   export default function autocannon(options: Options): Instance;

@@ -6,7 +6,7 @@
 //   plus p95 at a fixed 200 rps, and the read with our Redis response cache on (reported apart).
 // Everything runs on loopback: subgraphs and gateways as child processes over fresh bench_*
 // databases, autocannon in this process. Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (10),
-// BENCH_DOCTORS (120), BENCH_PORT_BASE (4100), DATABASE_SERVER_URL, REDIS_URL.
+// BENCH_DOCTORS (120), DATABASE_SERVER_URL, REDIS_URL. Free ports, databases bench_dir_<run>_*.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,26 +15,20 @@ import pg from 'pg';
 import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 import { composeFromCode, createTestKeys } from '@hc/testing';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
-import { counter, load, postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
+import { counter, freePort, load, postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const DOCTORS = Number(process.env.BENCH_DOCTORS ?? 120);
-const BASE = Number(process.env.BENCH_PORT_BASE ?? 4100);
 const SERVER = process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const SUBGRAPHS = ['auth', 'doctor', 'notification', 'pharmacy'] as const;
 type Name = (typeof SUBGRAPHS)[number];
-const port: Record<Name | 'gateway' | 'cached' | 'hive', number> = {
-  auth: BASE + 1,
-  doctor: BASE + 2,
-  notification: BASE + 3,
-  pharmacy: BASE + 4,
-  gateway: BASE + 10,
-  cached: BASE + 11,
-  hive: BASE + 12,
-};
+// Free ports and per-run database names: other benchmarks may run on the same machine at the same time.
+const PORTS = ['auth', 'doctor', 'notification', 'pharmacy', 'gateway', 'cached', 'hive', 'nodedupe'] as const;
+const port = {} as Record<(typeof PORTS)[number], number>;
+for (const name of PORTS) port[name] = await freePort();
 const url = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`;
 
 const DIRECTORY = `query Directory($first: Int) { doctors(first: $first) { totalCount nodes { id specialization user { name } workplaces { id name type timeZone } } } }`;
@@ -53,7 +47,8 @@ process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const keys = createTestKeys();
-  const prefix = `bench:${randomBytes(4).toString('hex')}`;
+  const runId = randomBytes(4).toString('hex');
+  const prefix = `bench:${runId}`;
   const common = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -66,12 +61,17 @@ async function main() {
   };
 
   log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other work on the machine skews every figure)`,
+  );
+  log(
     `bench: ${DOCTORS} doctors, ${SECONDS}s per run, ${CONNECTIONS} connections, ${os.cpus().length} cores, Node ${process.version}`,
   );
   const dbUrl: Record<Name, string> = {} as never;
   for (const name of SUBGRAPHS) {
-    dbUrl[name] = withDatabase(SERVER, `bench_${name}`);
-    await dropDatabase(dbUrl[name]);
+    dbUrl[name] = withDatabase(SERVER, `bench_dir_${runId}_${name}`);
     await ensureDatabase(dbUrl[name]);
     databases.push(dbUrl[name]);
   }
@@ -122,10 +122,10 @@ async function main() {
   const urls = Object.fromEntries(SUBGRAPHS.map((n) => [n, url(port[n])])) as Record<Name, string>;
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  const supergraphPath = path.join(dir, 'directory-supergraph.graphql');
   writeFileSync(supergraphPath, await composeFromCode(urls));
 
-  const gatewayEnv = (p: number, cache: boolean) => ({
+  const gatewayEnv = (p: number, cache: boolean, dedupe = true) => ({
     ...common,
     GATEWAY_PORT: String(p),
     SUPERGRAPH_PATH: supergraphPath,
@@ -134,12 +134,22 @@ async function main() {
     NOTIFICATION_URL: urls.notification,
     PHARMACY_URL: urls.pharmacy,
     RESPONSE_CACHE: String(cache),
+    SUBGRAPH_DEDUPE: String(dedupe),
   });
   // BENCH_PROFILE=1 writes a V8 CPU profile of our gateway to bench/results/prof/.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'prof')}`] : [];
   const gw = [...profile, '--import', './scripts/register.js', 'gateway/src/main.ts'];
   services.push(
     await startService('gateway', gw, gatewayEnv(port.gateway, false), url(port.gateway, '/health'), url(port.gateway)),
+  );
+  services.push(
+    await startService(
+      'gateway-no-dedupe',
+      gw,
+      gatewayEnv(port.nodedupe, false, false),
+      url(port.nodedupe, '/health'),
+      url(port.nodedupe),
+    ),
   );
   services.push(
     await startService('gateway-cached', gw, gatewayEnv(port.cached, true), url(port.cached, '/health'), url(port.cached)),
@@ -167,24 +177,65 @@ async function main() {
   if (JSON.stringify(ours.data) !== JSON.stringify(hive.data)) throw new Error('Hive Gateway answered differently');
 
   // Warm-up: JIT, query-plan caches, connection pools.
-  for (const target of [port.gateway, port.cached, port.hive])
+  for (const target of [port.gateway, port.nodedupe, port.cached, port.hive])
     await load('warm', url(target), body(DIRECTORY, 20), { seconds: 2, connections: CONNECTIONS });
   await load('warm', url(port.doctor), body(DIRECTORY_DIRECT, 20), { seconds: 2, connections: CONNECTIONS });
 
+  // The exact answer each target gives, so a GraphQL error inside a 200 counts as an error.
+  const reference = async (p: number, query: string) => {
+    const res = await fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(query, 20) });
+    return res.text();
+  };
+  // What the gateway asks auth for: the 20 users by reference (the second hop of the plan).
+  const userIds = (direct.data.doctors.nodes as { user: { id: string } }[]).map((n) => n.user.id);
+  const entitiesBody = JSON.stringify({
+    query: 'query Users($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }',
+    variables: { r: userIds.map((id) => ({ __typename: 'User', id })) },
+  });
+  const expected = {
+    auth: await (
+      await fetch(url(port.auth), { method: 'POST', headers: { 'content-type': 'application/json' }, body: entitiesBody })
+    ).text(),
+    gateway: await reference(port.gateway, DIRECTORY),
+    nodedupe: await reference(port.nodedupe, DIRECTORY),
+    doctor: await reference(port.doctor, DIRECTORY_DIRECT),
+    hive: await reference(port.hive, DIRECTORY),
+    cached: await reference(port.cached, DIRECTORY),
+  };
   const run = { seconds: SECONDS, connections: CONNECTIONS };
   const results: LoadResult[] = [];
   // Subgraph requests per gateway request: both gateways share identical in-flight fetches.
   const doctorRequests = () => counter(url(port.doctor, '/metrics'), 'graphql_requests_total');
   let mark = await doctorRequests();
-  results.push(await load('(a) our gateway', url(port.gateway), body(DIRECTORY, 20), run));
+  results.push(await load('(a) our gateway', url(port.gateway), body(DIRECTORY, 20), { ...run, expectBody: expected.gateway }));
   const oursFetches = ((await doctorRequests()) - mark) / results[0].requests;
-  results.push(await load('(b) doctor subgraph direct', url(port.doctor), body(DIRECTORY_DIRECT, 20), run));
+  results.push(
+    await load("(a') our gateway, dedupe off", url(port.nodedupe), body(DIRECTORY, 20), {
+      ...run,
+      expectBody: expected.nodedupe,
+    }),
+  );
+  results.push(
+    await load('(b) doctor subgraph direct', url(port.doctor), body(DIRECTORY_DIRECT, 20), {
+      ...run,
+      expectBody: expected.doctor,
+    }),
+  );
   mark = await doctorRequests();
-  results.push(await load('(d) Hive Gateway', url(port.hive), body(DIRECTORY, 20), run));
-  const hiveFetches = ((await doctorRequests()) - mark) / results[2].requests;
+  results.push(await load('auth _entities direct (hop 2)', url(port.auth), entitiesBody, { ...run, expectBody: expected.auth }));
+  results.push(await load('(d) Hive Gateway', url(port.hive), body(DIRECTORY, 20), { ...run, expectBody: expected.hive }));
+  const hiveFetches = ((await doctorRequests()) - mark) / results[4].requests;
 
-  results.push(await load('our gateway, response cache on', url(port.cached), body(DIRECTORY, 20), run));
-  results.push(await load('our gateway at 200 rps', url(port.gateway), body(DIRECTORY, 20), { ...run, rate: 200 }));
+  results.push(
+    await load('our gateway, response cache on', url(port.cached), body(DIRECTORY, 20), { ...run, expectBody: expected.cached }),
+  );
+  results.push(
+    await load('our gateway at 200 rps', url(port.gateway), body(DIRECTORY, 20), {
+      ...run,
+      rate: 200,
+      expectBody: expected.gateway,
+    }),
+  );
 
   // (c) SQL statements per request, read from the subgraphs' own counters.
   const statementsPer = async (first: number) => {
@@ -202,13 +253,14 @@ async function main() {
   const s10 = await statementsPer(10);
   const s100 = await statementsPer(100);
 
-  const [a, b, d, cached, fixed] = results;
+  const [a, a2, b, , d, cached, fixed] = results;
   const summary = {
     date: new Date().toISOString(),
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverageAfter: os.loadavg() },
     settings: { seconds: SECONDS, connections: CONNECTIONS, doctors: DOCTORS },
     results,
     ratioGatewayToDirect: a.rps / b.rps,
+    ratioGatewayNoDedupeToDirect: a2.rps / b.rps,
     ratioOursToHive: a.rps / d.rps,
     statementsPerRequest: { first10: s10 / 50, first100: s100 / 50 },
     doctorFetchesPerRequest: { ours: oursFetches, hive: hiveFetches },
@@ -216,7 +268,9 @@ async function main() {
   log('');
   log(table(results));
   log('');
-  log(`gateway/direct RPS ratio      ${summary.ratioGatewayToDirect.toFixed(2)}   (target >= 0.6)`);
+  log(
+    `gateway/direct RPS ratio      ${summary.ratioGatewayToDirect.toFixed(2)}   (target >= 0.6); with dedupe off ${summary.ratioGatewayNoDedupeToDirect.toFixed(2)}`,
+  );
   log(`ours/Hive Gateway RPS ratio   ${summary.ratioOursToHive.toFixed(2)}   (target >= 1)`);
   log(`p95 at 200 rps                ${fixed.p95.toFixed(1)} ms (target < 50)`);
   log(`SQL statements per request    first:10 → ${(s10 / 50).toFixed(2)}, first:100 → ${(s100 / 50).toFixed(2)} (target: equal)`);

@@ -2,11 +2,25 @@
 // an event loop with what it measures), drives them with autocannon on loopback for a bounded
 // time, and reads counters from /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** A loopback port nobody listens on right now (benchmarks may run side by side). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface Service {
   name: string;
@@ -28,8 +42,13 @@ export async function startService(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Each service's output goes to bench/results/logs/<name>-<bench pid>.log (and its tail into errors).
+  const logDir = path.join(root, 'bench', 'results', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const file = createWriteStream(path.join(logDir, `${name}-${process.pid}.log`));
   let output = '';
   const keep = (chunk: Buffer) => {
+    file.write(chunk);
     output = (output + chunk.toString()).slice(-4000);
   };
   child.stdout!.on('data', keep);
@@ -90,7 +109,7 @@ export async function load(
   target: string,
   url: string,
   body: string,
-  options: { seconds: number; connections: number; rate?: number },
+  options: { seconds: number; connections: number; rate?: number; expectBody?: string },
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const instance = autocannon({
@@ -101,6 +120,8 @@ export async function load(
     duration: options.seconds,
     connections: options.connections,
     ...(options.rate ? { overallRate: options.rate } : {}),
+    // Every answer must be the reference answer: an error inside a 200 counts as an error.
+    ...(options.expectBody ? { expectBody: options.expectBody } : {}),
   });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
@@ -114,7 +135,7 @@ export async function load(
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    errors: result.errors + result.timeouts,
+    errors: result.errors + result.timeouts + (result.mismatches ?? 0),
     non2xx: result.non2xx,
     seconds: options.seconds,
   };
