@@ -184,7 +184,7 @@ describe('standalone worker processes', () => {
       );
     // And the same logical message enqueued 8 times, racing across both processes.
     const key = `race-${randomUUID()}`;
-    const dupes = [];
+    const dupes: { outboxId: string }[] = [];
     for (let i = 0; i < 8; i++)
       dupes.push(
         await p.produce({ idempotencyKey: key, userId: user.userId, template: 'auth.account_exists', channel: 'EMAIL' }),
