@@ -16,14 +16,25 @@ try {
   throw error;
 }
 const logger = createLogger('notification-worker', config);
+// Migrations belong to the subgraph (or `npm run migrate`): several workers starting together
+// must not race to apply them. A worker only checks that the schema is there.
 const orm = await createOrm({
   databaseUrl: config.DATABASE_URL,
   poolMax: config.DATABASE_POOL_MAX,
   entities,
   migrations,
   logger,
-  migrate: config.MIGRATE_ON_START,
+  migrate: false,
 });
+try {
+  await orm.em.getConnection().execute('select 1 from notifications limit 0');
+} catch (error) {
+  process.stderr.write(
+    `[notification-worker] the notification database is not ready (${(error as Error).message.split('\n')[0]}); start the notification subgraph or run \`npm run migrate\` first\n`,
+  );
+  await orm.close();
+  process.exit(1);
+}
 const tasks = createWorkerTasks(config, { orm, logger });
 for (const t of tasks) await t.start();
 logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'notification worker ready');
