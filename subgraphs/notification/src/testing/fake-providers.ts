@@ -40,7 +40,8 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      void Promise.resolve(fake.beforeRcpt?.(address.address)).then(
+      // A hook may throw (err.responseCode = SMTP reply code) or resolve later.
+      void (async () => fake.beforeRcpt?.(address.address))().then(
         () => callback(),
         (error: Error) => callback(error),
       );

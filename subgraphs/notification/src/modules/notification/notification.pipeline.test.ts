@@ -194,6 +194,21 @@ describe('reliability', () => {
     expect(calls).toBe(1);
   });
 
+  it('a bad address (SMTP 550 on RCPT) fails permanently after one attempt', async () => {
+    const user = await knownUser();
+    fakes.smtp.beforeRcpt = (address) => {
+      if (address === user.email) throw Object.assign(new Error('No such user here'), { responseCode: 550 });
+    };
+    try {
+      const req = await p.produce({ userId: user.userId, template: 'auth.account_exists', channel: 'EMAIL' });
+      const record = await p.waitForStatus(req.idempotencyKey, ['FAILED']);
+      expect(record.attempts).toBe(1);
+      expect(record.errorMessage).toMatch(/^SMTP 550/);
+    } finally {
+      fakes.smtp.beforeRcpt = undefined;
+    }
+  });
+
   it('a template missing a required variable fails clearly, without retrying', async () => {
     const user = await knownUser();
     const { doctorName: _omit, ...vars } = appointmentVars;
