@@ -101,6 +101,13 @@ if (dbChoice.kind === 'embedded') {
       names: needsServer,
       dataDir: path.join(dataDir, 'pglite'),
       basePort: launcher.EMBEDDED_DB_PORT,
+      idleInTransactionMs: 15_000,
+      onStuck: ({ database, waiting }) =>
+        process.stderr.write(
+          `embedded ${database} database: a connection sat idle in a transaction for 15 s while ${waiting} statement(s) waited;\n` +
+            '  it was dropped and its transaction rolled back. PGlite has one backend: code that holds a transaction open while\n' +
+            '  it waits for a query on another connection cannot finish here (and is not atomic on PostgreSQL either).\n',
+        ),
     });
   } catch (error) {
     await fail(`Embedded PostgreSQL (PGlite) did not start: ${(error as Error).message}`);

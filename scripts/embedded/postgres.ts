@@ -44,8 +44,20 @@ export class BackendQueue {
   private queue: Pending[] = [];
   private owner: number | null = null;
   private draining = false;
+  private processed = 0;
+  private idle: { owner: number; processed: number; timer: NodeJS.Timeout } | null = null;
 
-  constructor(private readonly db: PGlite) {}
+  /**
+   * `onStuck(handlerId)` is called when the owner sits idle in a transaction for `idleMs` while
+   * other connections wait. With one backend, code that holds a transaction open and waits for
+   * a query on a second connection (which a real server would run) can never finish; dropping
+   * the owner's connection (PostgreSQL's idle_in_transaction_session_timeout does the same)
+   * fails that one request instead of hanging the whole service.
+   */
+  constructor(
+    private readonly db: PGlite,
+    private readonly options: { idleMs?: number; onStuck?: (handlerId: number) => void } = {},
+  ) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     // Terminate ends one client, never the shared backend: the socket closing (detach) rolls
@@ -111,11 +123,31 @@ export class BackendQueue {
         const type = String.fromCharCode(item.message[0]);
         if (EXTENDED.has(type)) this.owner = item.handlerId;
         else if (type === 'S' || type === 'Q') this.owner = this.db.isInTransaction() ? item.handlerId : null;
+        this.processed++;
         item.resolve(bytes);
       }
     } finally {
       this.draining = false;
+      this.watchIdleOwner();
     }
+  }
+
+  private watchIdleOwner() {
+    const owner = this.owner;
+    const watching = owner !== null && owner >= 0 && !!this.options.onStuck && this.queue.length > 0;
+    // The clock runs from the owner's last message, not from the latest waiter's arrival.
+    if (watching && this.idle?.owner === owner && this.idle.processed === this.processed) return;
+    if (this.idle) clearTimeout(this.idle.timer);
+    this.idle = null;
+    if (!watching) return;
+    const processed = this.processed;
+    const timer = setTimeout(() => {
+      this.idle = null;
+      const stillIdle = this.owner === owner && this.processed === processed && this.queue.length > 0;
+      if (stillIdle) this.options.onStuck!(owner);
+    }, this.options.idleMs ?? 15_000);
+    timer.unref();
+    this.idle = { owner, processed, timer };
   }
 }
 
@@ -143,14 +175,30 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 /** Serves one PGlite instance on a TCP port; a taken preferred port falls back to a free one. */
-async function serve(db: PGlite, host: string, preferredPort: number): Promise<{ port: number; close: () => Promise<void> }> {
-  const queue = new BackendQueue(db);
+async function serve(
+  db: PGlite,
+  host: string,
+  preferredPort: number,
+  options: { idleMs?: number; onStuck?: (info: { waiting: number }) => void },
+): Promise<{ port: number; close: () => Promise<void> }> {
   const handlers = new Set<PGLiteSocketHandler>();
   const sockets = new Set<Socket>();
+  const socketOf = new Map<number, Socket>();
+  const queue: BackendQueue = new BackendQueue(db, {
+    idleMs: options.idleMs,
+    onStuck: (handlerId) => {
+      options.onStuck?.({ waiting: queue.getQueueLength() });
+      socketOf.get(handlerId)?.destroy();
+    },
+  });
   const server = createServer((socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
     const handler = new PGLiteSocketHandler({ queryQueue: queue as never, closeOnDetach: true });
+    socketOf.set(handler.handlerId, socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      socketOf.delete(handler.handlerId);
+    });
     handlers.add(handler);
     const forget = () => handlers.delete(handler);
     handler.addEventListener('close', forget);
@@ -184,6 +232,9 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string | null;
   host?: string;
   basePort?: number;
+  /** Drop a connection idle in a transaction this long while others wait (see BackendQueue). */
+  idleInTransactionMs?: number;
+  onStuck?: (info: { database: string; waiting: number }) => void;
 }): Promise<EmbeddedPostgres> {
   const host = options.host ?? '127.0.0.1';
   const started: { entry: EmbeddedDatabase; close: () => Promise<void> }[] = [];
@@ -201,7 +252,10 @@ export async function startEmbeddedPostgres(options: {
         mkdirSync(dataDir, { recursive: true });
       }
       const db = await PGlite.create({ dataDir, extensions: EMBEDDED_EXTENSIONS });
-      const { port, close } = await serve(db, host, options.basePort ? options.basePort + i : 0);
+      const { port, close } = await serve(db, host, options.basePort ? options.basePort + i : 0, {
+        idleMs: options.idleInTransactionMs,
+        onStuck: (info) => options.onStuck?.({ database: name, ...info }),
+      });
       const entry = { name, port, db, url: `postgres://postgres@${host}:${port}/postgres` };
       started.push({ entry, close });
     }

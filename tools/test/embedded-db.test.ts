@@ -198,4 +198,34 @@ describe('embedded PostgreSQL server (PGlite over the wire protocol)', () => {
       await embedded.stop();
     }
   });
+
+  it('drops a connection that idles in a transaction while others wait, instead of hanging them all', async () => {
+    const stuck: { database: string; waiting: number }[] = [];
+    const embedded = await startEmbeddedPostgres({
+      names: ['idle'],
+      dataDir: null,
+      basePort: 0,
+      idleInTransactionMs: 300,
+      onStuck: (info) => stuck.push(info),
+    });
+    const { url } = embedded.databases.idle;
+    const holder = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    holder.on('error', () => undefined);
+    try {
+      await holder.connect();
+      await other.connect();
+      await other.query('create table t (n int)');
+      // The holder's request waits for the other connection's statement, which waits for the holder.
+      await holder.query('begin');
+      await holder.query('insert into t values (1)');
+      expect((await other.query('select count(*)::int as n from t')).rows).toEqual([{ n: 0 }]);
+      expect(stuck).toEqual([{ database: 'idle', waiting: 1 }]);
+      await expect(holder.query('commit')).rejects.toThrow();
+    } finally {
+      await other.end();
+      await holder.end().catch(() => undefined);
+      await embedded.stop();
+    }
+  });
 });
