@@ -95,6 +95,8 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   seconds: number;
+  /** Every response's latency (ms), sorted; kept for merging rounds, not printed. */
+  latencies?: number[];
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -138,7 +140,46 @@ export async function load(
     errors: result.errors + result.timeouts + (result.mismatches ?? 0),
     non2xx: result.non2xx,
     seconds: options.seconds,
+    latencies,
   };
+}
+
+/** One result from several rounds against the same target. */
+export function merge(parts: LoadResult[]): LoadResult {
+  const latencies = parts.flatMap((p) => p.latencies ?? []).sort((a, b) => a - b);
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  return {
+    target: parts[0].target,
+    requests,
+    rps: requests / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    non2xx: parts.reduce((n, p) => n + p.non2xx, 0),
+    seconds,
+  };
+}
+
+/**
+ * Loads several targets in interleaved rounds (A B C, A B C, ...) so that a change in background
+ * load during the run (other work on a shared machine) hits every target alike.
+ */
+export async function interleaved(
+  targets: { name: string; url: string; body: string; expectBody?: string }[],
+  options: { seconds: number; connections: number; rounds: number },
+): Promise<LoadResult[]> {
+  const parts = targets.map(() => [] as LoadResult[]);
+  const slice = Math.max(1, Math.round(options.seconds / options.rounds));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [i, t] of targets.entries()) {
+      parts[i].push(
+        await load(t.name, t.url, t.body, { seconds: slice, connections: options.connections, expectBody: t.expectBody }),
+      );
+    }
+  }
+  return parts.map(merge);
 }
 
 /** Sum of a counter on a /metrics page. */
