@@ -1,4 +1,5 @@
 // Operator commands against the real Redis (a prefix of their own) and real key files.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createOrm, dropDatabase, withDatabase } from '@hc/db';
 import { QUEUES } from '@hc/jobs';
+import { migrations as notificationMigrations } from '../../subgraphs/notification/migrations/index.ts';
 import { KeyStore } from '../../subgraphs/auth/src/modules/keys/key-store.ts';
 import { queueStates, replayFailed } from '../../scripts/ops/queues.ts';
 import { rotateKeys } from '../../scripts/ops/rotate-keys.ts';
@@ -121,5 +125,97 @@ describe('signing key rotation', () => {
     const result = rotateKeys({ dir, now: new Date('2026-11-24T13:00:00.000Z'), pruneOlderThanSeconds: 900 });
     expect(result.pruned).toEqual(['retired-2026-11-24T12-00-00-000Z.pem']);
     expect(readdirSync(dir).sort()).toEqual(['active.pem', 'retired-2026-11-24T13-00-00-000Z.pem', 'retired-by-hand.pem']);
+  });
+});
+
+describe('npm run ops:replay (the command, against a notification database)', () => {
+  const server = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbUrl = withDatabase(server, `test_tools_replay_${randomUUID().slice(0, 8)}`);
+  const prefix = `test:replay:${randomUUID().slice(0, 8)}`;
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.notifications, { connection, prefix });
+  const keys = { failed: `k-${randomUUID()}`, sent: `k-${randomUUID()}`, otp: `k-${randomUUID()}` };
+
+  beforeAll(async () => {
+    const orm = await createOrm({ databaseUrl: dbUrl, entities: [], migrations: notificationMigrations, migrate: true });
+    const conn = orm.em.getConnection();
+    for (const [key, status] of [
+      [keys.failed, 'FAILED'],
+      [keys.sent, 'SENT'],
+      [keys.otp, 'FAILED'],
+    ]) {
+      await conn.execute(
+        `insert into notifications (id, idempotency_key, user_id, template, channel, status, error_message) values (?, ?, ?, 'order.confirmed', 'EMAIL', ?, 'smtp down')`,
+        [randomUUID(), key, randomUUID(), status],
+      );
+    }
+    await orm.close();
+    const worker = new Worker(
+      QUEUES.notifications,
+      async () => {
+        throw new Error('smtp down');
+      },
+      { connection, prefix },
+    );
+    await queue.add(
+      'notification.send',
+      { idempotencyKey: keys.failed, userId: 'u', template: 'order.confirmed', variables: {} },
+      { jobId: 'job-failed', attempts: 1 },
+    );
+    await queue.add(
+      'notification.send',
+      { idempotencyKey: keys.sent, userId: 'u', template: 'order.confirmed', variables: {} },
+      { jobId: 'job-sent', attempts: 1 },
+    );
+    await queue.add(
+      'notification.send',
+      {
+        idempotencyKey: keys.otp,
+        userId: 'u',
+        template: 'auth.otp',
+        variables: { code: '[redacted]' },
+        secretVariables: ['code'],
+      },
+      { jobId: 'job-otp', attempts: 1 },
+    );
+    for (let i = 0; i < 100 && (await queue.getFailedCount()) < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await worker.close();
+  });
+
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+    await dropDatabase(dbUrl);
+  });
+
+  it('reopens the FAILED delivery record, retries the job, and leaves sent messages and one-time codes alone', async () => {
+    const run = spawnSync(process.execPath, ['--import', './scripts/register.js', 'scripts/ops/replay-failed.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        NOTIFICATION_DATABASE_URL: dbUrl,
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'hc-ops-')),
+      },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('notifications: replayed 1 job(s): job-failed');
+    expect(run.stdout).toContain('skipped job-sent: delivery record is SENT');
+    expect(run.stdout).toContain('skipped job-otp: carries a one-time code');
+
+    expect(await (await queue.getJob('job-failed'))!.getState()).toBe('waiting');
+    expect(await (await queue.getJob('job-sent'))!.getState()).toBe('failed');
+    const client = new pg.Client({ connectionString: dbUrl });
+    await client.connect();
+    const { rows } = await client.query('select idempotency_key as key, status, error_message from notifications');
+    await client.end();
+    const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
+    expect(byKey[keys.failed]).toMatchObject({ status: 'QUEUED', error_message: null });
+    expect(byKey[keys.sent].status).toBe('SENT');
+    expect(byKey[keys.otp].status).toBe('FAILED');
   });
 });
