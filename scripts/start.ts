@@ -63,6 +63,24 @@ try {
   throw error;
 }
 
+// Ctrl-C at any point from here stops whatever has started (services first, then databases and Redis).
+const children: ChildProcess[] = [];
+let stopping = false;
+const stopAll = (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const deadline = setTimeout(() => void stopInfrastructure().finally(() => process.exit(code)), 15_000);
+  void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(async () => {
+    clearTimeout(deadline);
+    // The databases and Redis go last: the services close their pools and workers against them.
+    await stopInfrastructure();
+    process.exit(code);
+  });
+};
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
 // 2. PostgreSQL: the configured or local server, else embedded PGlite (a machine with only Node).
 //    Redis: REDIS_URL or the local default, else a private redis-server when one is installed.
 const needsServer = services.filter((s) => !env[`${s.toUpperCase()}_DATABASE_URL`]);
@@ -133,22 +151,6 @@ if (embeddedDb || privateRedis) {
 }
 
 // 3. Start subgraphs, then the gateway.
-const children: ChildProcess[] = [];
-let stopping = false;
-const stopAll = (code: number) => {
-  if (stopping) return;
-  stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  const deadline = setTimeout(() => void stopInfrastructure().finally(() => process.exit(code)), 15_000);
-  void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(async () => {
-    clearTimeout(deadline);
-    // The databases and Redis go last: the services close their pools and workers against them.
-    await stopInfrastructure();
-    process.exit(code);
-  });
-};
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
   let buf = '';
