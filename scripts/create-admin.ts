@@ -8,6 +8,7 @@ import { createOrm } from '@hc/db';
 import { authSubgraph } from '../subgraphs/auth/src/server.ts';
 import { createAdmin } from '../subgraphs/auth/src/modules/user/create-admin.ts';
 import { PasswordHasher } from '../subgraphs/auth/src/modules/password/password.ts';
+import { resolveTarget } from './ops/connect.ts';
 
 async function readPassword(): Promise<string> {
   if (process.env.ADMIN_PASSWORD) return process.env.ADMIN_PASSWORD;
@@ -37,7 +38,8 @@ if (!values.email || !values.name) {
 
 let config;
 try {
-  config = loadConfig(authEnv, process.env);
+  // The auth database as the operator commands find it (env, a running embedded `npm start`, defaults).
+  config = loadConfig(authEnv, { ...process.env, DATABASE_URL: resolveTarget().databaseUrl('auth') });
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`[create-admin] ${error.message}\n`);

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig, withDatabase } from '@hc/db';
+import { ormConfig } from '@hc/db';
+import { resolveTarget } from './ops/connect.ts';
 import { entities as authEntities, migrations as authMigrations } from '../subgraphs/auth/src/mikro-orm.config.ts';
 import { User } from '../subgraphs/auth/src/modules/user/user.entity.ts';
 import { publishUserChanged } from '../subgraphs/auth/src/modules/events/user-events.ts';
@@ -18,9 +19,8 @@ import { TokenService } from '../subgraphs/auth/src/modules/tokens/token.service
 import { authEnv, loadConfig } from '@hc/config';
 
 const GATEWAY = process.env.GATEWAY_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 3000}/graphql`;
-const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (service: string) =>
-  process.env[`${service.toUpperCase()}_DATABASE_URL`] ?? withDatabase(SERVER, `${service}_service`);
+// Same resolution as the operator commands: env, else what `npm start` recorded (embedded PGlite), else defaults.
+const dbUrl = resolveTarget().databaseUrl;
 const PASSWORD = process.env.SEED_PASSWORD ?? 'demo-password-2026';
 const DOMAIN = 'demo.health';
 
@@ -256,6 +256,7 @@ await pool(patients, 4, async (patient, i) => {
   const { doctor: d } = await gql(
     `query($id: ID!, $from: DateTime!, $to: DateTime!) { doctor(id: $id) { availableSlots(from: $from, to: $to) { workplaceId startsAt } } }`,
     { id: doctor.doctorId, from: from.toISOString(), to: to.toISOString() },
+    patient.token,
   );
   const slot = d.availableSlots[(i * 3) % Math.max(1, d.availableSlots.length)];
   if (!slot) return;
@@ -347,7 +348,8 @@ const CATEGORIES = [
   'Baby care',
 ];
 const categoryIds: string[] = [];
-const { categories: existingCategories } = await gql(`query { categories { id name } }`);
+// Signed in: anonymous public reads may come from the short-lived response cache.
+const { categories: existingCategories } = await gql(`query { categories { id name } }`, {}, admin.token);
 for (const name of CATEGORIES) {
   const found = existingCategories.find((c: { name: string }) => c.name === name);
   if (found) categoryIds.push(found.id);

@@ -13,15 +13,22 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** HTTP status used when the error is the whole answer (e.g. a bad token at the gateway). */
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
-
+/**
+ * A contract error. It carries no HTTP status: inside a subgraph a non-200 answer makes the
+ * gateway discard the whole subgraph response (and the code). Only the gateway, when an error is
+ * the whole answer (a bad token), sets one with `withHttpStatus`.
+ */
 export class AppError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    const status = HTTP_STATUS[code];
-    super(message, { extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) } });
+    super(message, { extensions: { code, ...extensions } });
     this.name = 'AppError';
   }
+}
+
+/** Makes Apollo Server answer this error with the given HTTP status (gateway only). */
+export function withHttpStatus<E extends GraphQLError>(error: E, status: number): E {
+  (error.extensions as Record<string, unknown>).http = { status };
+  return error;
 }
 
 export class UnauthenticatedError extends AppError {

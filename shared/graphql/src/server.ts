@@ -8,7 +8,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import type { GraphQLSchema } from 'graphql';
 import { AuthError, bearerToken, type AuthContext, type TokenVerifier } from '@hc/auth';
 import type { Logger } from '@hc/logger';
-import { UnauthenticatedError } from './errors.js';
+import { UnauthenticatedError, withHttpStatus } from './errors.js';
 import { createFormatError } from './format-error.js';
 import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
@@ -99,7 +99,8 @@ export async function authenticate(
     if (!token) return { user: null, requestId };
     return { user: await verifyToken(token), requestId, authorization };
   } catch (error) {
-    if (error instanceof AuthError) throw new UnauthenticatedError(error.message);
+    // A bad token is the whole answer (no field can run): HTTP 401, at the gateway and in subgraphs.
+    if (error instanceof AuthError) throw withHttpStatus(new UnauthenticatedError(error.message), 401);
     throw error;
   }
 }

@@ -74,15 +74,13 @@ describe('transactional outbox', () => {
   });
 
   it('keeps secret variables in the queue only: the published outbox row is redacted', async () => {
-    const row = await orm.em
-      .fork()
-      .transactional(async (em) =>
-        outbox.notify(em, {
-          ...request('secret'),
-          variables: { code: '987654', expiresInMinutes: 10 },
-          secretVariables: ['code'],
-        }),
-      );
+    const row = await orm.em.fork().transactional(async (em) =>
+      outbox.notify(em, {
+        ...request('secret'),
+        variables: { code: '987654', expiresInMinutes: 10 },
+        secretVariables: ['code'],
+      }),
+    );
     const relay = new OutboxRelay({ orm, redisUrl, prefix, logger });
     while ((await relay.tick()) > 0);
     await relay.stop();

@@ -1,4 +1,4 @@
-export interface GraphQLResponse<T = Record<string, unknown>> {
+export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   headers: Headers;
   data?: T | null;
@@ -6,7 +6,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 /** POSTs one GraphQL operation, as a client app would. */
-export async function gql<T = Record<string, unknown>>(
+export async function gql<T = Record<string, any>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { GraphQLObjectType } from 'graphql';
 import type { TestSupergraph } from '@hc/testing';
+import type { GraphQLResponse } from '@hc/testing';
 
 // Every logger the services create in this process writes into `logs` (instead of stdout).
 const logs: string[] = [];
@@ -46,7 +47,7 @@ describe('no secret reaches an API field or a log line', () => {
   });
 
   it('keeps passwords, hashes, codes and tokens out of responses and logs across every auth flow', async () => {
-    const record = async (p: ReturnType<TestSupergraph['query']>) => {
+    const record = async (p: Promise<GraphQLResponse>) => {
       const r = await p;
       bodies.push(JSON.stringify(r));
       return r;

@@ -9,7 +9,6 @@ import { checkPassword } from '../password/password.js';
 import { publishUserChanged } from '../events/user-events.js';
 import { AuthPayload, OtpChannel, RegisterInput, RegisterPayload } from './account.inputs.js';
 import { maskDestination, normaliseEmail, toE164 } from './contact.js';
-import { inBand } from '../../errors.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 const invalidCode = () => BadUserInputError.field('code', 'The code is invalid or has expired');
@@ -145,7 +144,7 @@ export class AccountResolver {
       user && Buffer.byteLength(password, 'utf8') <= 72
         ? await ctx.services.passwords.verify(password, user.passwordHash)
         : await ctx.services.passwords.verifyNothing(password);
-    if (!user || !ok) throw inBand(new UnauthenticatedError('Invalid email or password'));
+    if (!user || !ok) throw new UnauthenticatedError('Invalid email or password');
     if (!user.isVerified) throw new AccountNotVerifiedError();
     await ctx.services.limiter.reward('login', normalised);
     return authPayload(ctx, user);

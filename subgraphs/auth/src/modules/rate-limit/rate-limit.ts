@@ -3,7 +3,6 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '@hc/graphql';
-import { inBand } from '../../errors.js';
 
 export type LimitedOperation = 'login' | 'register' | 'verifyOtp' | 'resendOtp' | 'forgotPassword' | 'resetPassword';
 
@@ -46,7 +45,7 @@ export class AuthRateLimiter {
       ]);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
-        throw inBand(new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext / 1000))));
+        throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
       }
       throw error;
     }

@@ -2,7 +2,6 @@ import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { UnauthenticatedError } from '@hc/graphql';
 import { User } from '../user/user.entity.js';
 import { AuthPayload } from '../account/account.inputs.js';
-import { inBand } from '../../errors.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 @Resolver()
@@ -11,7 +10,7 @@ export class TokenResolver {
   async refreshToken(@Arg('refreshToken') refreshToken: string, @Ctx() ctx: AuthSubgraphContext): Promise<AuthPayload> {
     const { userId, refreshToken: next } = await ctx.services.tokens.rotate(ctx.em, refreshToken, ctx.logger);
     const user = await ctx.em.findOne(User, { id: userId });
-    if (!user) throw inBand(new UnauthenticatedError('Invalid or expired refresh token'));
+    if (!user) throw new UnauthenticatedError('Invalid or expired refresh token');
     ctx.provenUserIds.add(user.id);
     return {
       accessToken: ctx.services.tokens.signAccessToken(user),

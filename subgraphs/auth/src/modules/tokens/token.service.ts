@@ -7,7 +7,6 @@ import type { Logger } from '@hc/logger';
 import type { KeyStore } from '../keys/key-store.js';
 import type { User } from '../user/user.entity.js';
 import { RefreshToken } from './refresh-token.entity.js';
-import { inBand } from '../../errors.js';
 
 export interface TokenSettings {
   issuer: string;
@@ -24,7 +23,7 @@ export interface IssuedTokens {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const invalidRefresh = () => inBand(new UnauthenticatedError('Invalid or expired refresh token'));
+const invalidRefresh = () => new UnauthenticatedError('Invalid or expired refresh token');
 
 /**
  * Access tokens (RS256 JWT signed by the key store's active key) and refresh tokens (opaque,

@@ -41,6 +41,7 @@ import { UserRef, userRef } from '../user/user.reference.js';
 import { slotStartingAt } from '../availability/slots.js';
 import { canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
 import type { DoctorSubgraphContext } from '../../context.js';
+import { lockInOrder } from '@hc/db';
 
 @ObjectType()
 export class AppointmentConnection extends Connection(Appointment) {}
@@ -226,6 +227,8 @@ export class AppointmentResolver {
     const [, change] = await Promise.all([assertFree(em, a), changeContext(em, a, wp)]);
     // One flush in one transaction: the appointment (the exclusion constraints decide here) and its outbox rows.
     await em.transactional(async (tx) => {
+      // Racing bookings of one doctor or patient queue here; the constraints still decide.
+      await lockInOrder(tx, [`doctor:${a.doctorId}`, `patient:${a.patientId}`]);
       tx.persist(a);
       recordChange(tx, a, AppointmentEventType.BOOKED, change);
     });
@@ -342,6 +345,7 @@ export class AppointmentResolver {
       changeContext(em, current, wp),
     ]);
     const appointment = await em.transactional(async (tx) => {
+      await lockInOrder(tx, [`doctor:${current.doctorId}`, `patient:${current.patientId}`]);
       const changed = await tx.nativeUpdate(
         Appointment,
         { id, status: { $in: ACTIVE }, version: current.version },

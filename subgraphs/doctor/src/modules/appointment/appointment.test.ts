@@ -23,6 +23,8 @@ describe('booking without double booking', () => {
     const results = await Promise.all(patients.map((p) => kit.book(p.token, doctor.workplaceId, startsAt)));
     const ok = results.filter((r) => !r.errors);
     const conflicts = results.filter((r) => code(r) === 'CONFLICT' && reason(r) === 'SLOT_UNAVAILABLE');
+    const others = results.filter((r) => r.errors && !(code(r) === 'CONFLICT' && reason(r) === 'SLOT_UNAVAILABLE'));
+    expect(others.map((r) => r.errors?.[0])).toEqual([]);
     expect(ok).toHaveLength(1);
     expect(conflicts).toHaveLength(49);
     const rows = await sg.orm.em

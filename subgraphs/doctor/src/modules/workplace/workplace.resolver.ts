@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Address, BadUserInputError, NotFoundError, byKeys, loader } from '@hc/graphql';
 import { Workplace } from './workplace.entity.js';
@@ -59,8 +60,9 @@ async function ownWorkplace(ctx: DoctorSubgraphContext, doctor: Doctor, id: stri
 }
 
 /** Only one primary workplace per doctor. */
-async function clearOtherPrimary(ctx: DoctorSubgraphContext, wp: Workplace) {
-  if (wp.isPrimary) await ctx.em.nativeUpdate(Workplace, { doctorId: wp.doctorId, id: { $ne: wp.id } }, { isPrimary: false });
+/** Runs on the caller's transaction so the primary flag moves atomically. */
+async function clearOtherPrimary(em: EntityManager, wp: Workplace) {
+  if (wp.isPrimary) await em.nativeUpdate(Workplace, { doctorId: wp.doctorId, id: { $ne: wp.id } }, { isPrimary: false });
 }
 
 @Resolver(() => Workplace)
@@ -75,7 +77,7 @@ export class WorkplaceResolver {
     await ctx.em.transactional(async (em) => {
       em.persist(wp);
       await em.flush();
-      await clearOtherPrimary(ctx, wp);
+      await clearOtherPrimary(em, wp);
     });
     return wp;
   }
@@ -92,7 +94,7 @@ export class WorkplaceResolver {
     applyInput(wp, input);
     await ctx.em.transactional(async (em) => {
       await em.flush();
-      await clearOtherPrimary(ctx, wp);
+      await clearOtherPrimary(em, wp);
     });
     return wp;
   }
