@@ -3,6 +3,8 @@ import type { AuthUser } from '@hc/auth';
 import { ForbiddenError, NotFoundError } from '@hc/graphql';
 
 /** The auth-owned User as this subgraph sees it: its key; notification adds preferences and history. */
+// Each subgraph declares its own stub class: type-graphql attaches @FieldResolvers to the class
+// globally, so a shared class would leak one subgraph's User fields into another's schema.
 @ObjectType('User')
 @Directive('@key(fields: "id")')
 export class UserRef {
