@@ -2,7 +2,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { createRequire } from 'node:module';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
-import { GraphQLError, getNamedType, getNullableType, isListType, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, getNamedType, getNullableType, isListType, type SelectionNode, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayConfig } from '@hc/config';
 
@@ -14,12 +14,48 @@ export type LimitsConfig = Pick<
   GatewayConfig,
   | 'QUERY_MAX_DEPTH'
   | 'QUERY_MAX_ALIASES'
+  | 'QUERY_MAX_ROOT_FIELDS'
   | 'QUERY_MAX_TOKENS'
   | 'QUERY_MAX_DIRECTIVES'
   | 'QUERY_MAX_COST'
   | 'QUERY_LIST_SIZE'
   | 'NODE_ENV'
 >;
+
+/**
+ * Root fields per operation, counting fields reached through fragments at the root. graphql-armor
+ * has no such plugin, so this one rule is ours; it rejects before execution like armor's rules.
+ */
+export function maxRootFieldsRule(max: number): ValidationRule {
+  return (context) => {
+    const countIn = (selections: readonly SelectionNode[], seen: Set<string>): number => {
+      let n = 0;
+      for (const sel of selections) {
+        if (sel.kind === Kind.FIELD) n += 1;
+        else if (sel.kind === Kind.INLINE_FRAGMENT) n += countIn(sel.selectionSet.selections, seen);
+        else if (!seen.has(sel.name.value)) {
+          seen.add(sel.name.value); // a fragment cycle is reported by graphql's own rule
+          const fragment = context.getFragment(sel.name.value);
+          if (fragment) n += countIn(fragment.selectionSet.selections, seen);
+        }
+      }
+      return n;
+    };
+    return {
+      OperationDefinition(node) {
+        const n = countIn(node.selectionSet.selections, new Set());
+        if (n > max) {
+          context.reportError(
+            new GraphQLError(`Operation has ${n} root fields; the limit is ${max}`, {
+              nodes: [node],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_ROOT_FIELDS', http: { status: 400 } },
+            }),
+          );
+        }
+      },
+    };
+  };
+}
 
 /** Connection fields wrap their list in `nodes`; the page size is the argument on the connection field. */
 const isConnection = (typeName: string) => typeName.endsWith('Connection');
@@ -100,7 +136,7 @@ export function createLimits(config: LimitsConfig): {
   // armor is typed against Apollo's CommonJS declarations; the objects are the same plugins.
   const armorPlugins = protection.plugins as unknown as ApolloServerPlugin[];
   return {
-    validationRules: protection.validationRules,
+    validationRules: [...protection.validationRules, maxRootFieldsRule(config.QUERY_MAX_ROOT_FIELDS)],
     plugins: [...armorPlugins, costPlugin],
     parseOptions: { maxTokens: config.QUERY_MAX_TOKENS },
   };

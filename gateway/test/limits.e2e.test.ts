@@ -51,6 +51,15 @@ describe('query limits before execution', () => {
     expect(res.body.errors![0].message).toMatch(/alias/i);
   });
 
+  it('refuses too many root fields, also when hidden in fragments', async () => {
+    const fields = Array.from({ length: 12 }, () => 'categories { id }').join('\n');
+    const res = await expectRefused({
+      query: `query Many { ...R ... on Query { ${fields} } }
+              fragment R on Query { ${fields} }`,
+    });
+    expect(res.body.errors![0].extensions!.reason).toBe('TOO_MANY_ROOT_FIELDS');
+  });
+
   it('refuses 20k tokens', async () => {
     const fields = Array.from({ length: 5000 }, () => 'id').join(' ');
     const res = await expectRefused({ query: `{ doctors(first: 1) { nodes { ${fields} } } }` });

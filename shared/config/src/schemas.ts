@@ -125,6 +125,7 @@ export const gatewayEnv = commonEnv.extend({
   CORS_ORIGINS: z.string().default('*'),
   QUERY_MAX_DEPTH: posInt(12).describe('deepest selection a query may have (HTTP 400 before execution)'),
   QUERY_MAX_ALIASES: posInt(15).describe('aliases per operation'),
+  QUERY_MAX_ROOT_FIELDS: posInt(20).describe('top-level fields per operation (fragments at the root included)'),
   QUERY_MAX_TOKENS: posInt(3000).describe('lexer tokens per document, counted while parsing'),
   QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
   QUERY_MAX_COST: posInt(20_000).describe('cost limit: 1 per field, children times `first` on paged lists'),
