@@ -8,12 +8,14 @@ import { assistantsOf } from '../access.js';
 
 const REMINDER_LEAD_MS = 24 * 3600_000;
 
-/** Templates of the notification catalogue; COMPLETED and NO_SHOW have none, so they send nothing. */
-const TEMPLATE: Partial<Record<AppointmentEventType, string>> = {
+/** Templates of the notification catalogue: every change notifies patient and doctor. */
+const TEMPLATE: Record<AppointmentEventType, string> = {
   BOOKED: 'appointment.booked',
   CONFIRMED: 'appointment.confirmed',
   CANCELLED: 'appointment.cancelled',
   RESCHEDULED: 'appointment.rescheduled',
+  COMPLETED: 'appointment.completed',
+  NO_SHOW: 'appointment.no_show',
 };
 
 /** What a change's messages need besides the appointment row; read before the transaction opens. */
@@ -68,16 +70,13 @@ export function recordChange(em: EntityManager, a: Appointment, type: Appointmen
     timeZone: c.timeZone,
   };
   const participants = [a.patientId, a.doctorUserId];
-  const template = TEMPLATE[type];
-  if (template) {
-    for (const userId of participants) {
-      outbox.notify(em, {
-        idempotencyKey: `appointment:${a.id}:v${a.version}:${type.toLowerCase()}:${userId}`,
-        userId,
-        template,
-        variables: { ...vars, ...(type === 'CANCELLED' ? { reason: a.cancellationReason ?? '' } : {}) },
-      });
-    }
+  for (const userId of participants) {
+    outbox.notify(em, {
+      idempotencyKey: `appointment:${a.id}:v${a.version}:${type.toLowerCase()}:${userId}`,
+      userId,
+      template: TEMPLATE[type],
+      variables: { ...vars, ...(type === 'CANCELLED' ? { reason: a.cancellationReason ?? '' } : {}) },
+    });
   }
   const timeChanged = type === 'BOOKED' || type === 'RESCHEDULED';
   const ended = type === 'CANCELLED' || type === 'COMPLETED' || type === 'NO_SHOW';

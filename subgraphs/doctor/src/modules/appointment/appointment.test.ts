@@ -94,6 +94,13 @@ describe('status machine, notifications and reminders', () => {
     expect((await op('confirmAppointment', doctor.token)).data?.confirmAppointment.status).toBe('CONFIRMED');
     expect(code(await op('confirmAppointment', doctor.token))).toBe('CONFLICT');
     expect((await op('completeAppointment', doctor.token)).data?.completeAppointment.status).toBe('COMPLETED');
+    const completed = await sg.orm.em
+      .getConnection()
+      .execute<{ user_id: string }[]>(
+        `select payload->>'userId' as user_id from outbox where payload->>'template' = 'appointment.completed' and payload->'variables'->>'appointmentId' = ?`,
+        [id],
+      );
+    expect(completed.map((r) => r.user_id).sort()).toEqual([patient.id, doctor.id].sort());
     const cancel = await kit.call(
       `mutation($id: ID!) { cancelAppointment(id: $id, reason: "x") { status } }`,
       { id },

@@ -87,6 +87,18 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
     variables: appointmentVars,
   },
   {
+    name: 'appointment.completed',
+    subject: 'Appointment completed',
+    line: 'The appointment with {{doctorName}} for {{patientName}} at {{workplaceName}} on {{startsAt}} is marked completed.',
+    variables: appointmentVars,
+  },
+  {
+    name: 'appointment.no_show',
+    subject: 'Missed appointment',
+    line: 'The appointment with {{doctorName}} for {{patientName}} on {{startsAt}} was marked as a no-show.',
+    variables: appointmentVars,
+  },
+  {
     name: 'appointment.reminder',
     subject: 'Appointment reminder',
     line: 'Reminder: appointment with {{doctorName}} at {{workplaceName}} on {{startsAt}}.',
