@@ -7,17 +7,18 @@ import { authenticate } from '@hc/graphql';
  * Verifies access tokens against auth's JWKS and the shared revocation marker (password
  * change/reset), so a revoked token is refused here before any subgraph is asked.
  */
-export function createGatewayVerifier(config: GatewayConfig): TokenVerifier {
+export function createGatewayVerifier(config: GatewayConfig): { verify: TokenVerifier; close: () => void } {
+  // Its own connection, with an offline queue: the first requests after start wait for Redis
+  // instead of being refused (the request-path connection fails fast by design).
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   redis.on('error', () => undefined);
-  // The connection serves only this check; it must not keep a stopped gateway's process alive.
-  redis.on('connect', () => redis.stream?.unref?.());
-  return createTokenVerifier({
+  const verify = createTokenVerifier({
     keys: new JwksKeyResolver(config.AUTH_JWKS_URL),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
   });
+  return { verify, close: () => redis.disconnect() };
 }
 
 /**

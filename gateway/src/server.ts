@@ -64,7 +64,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger('gateway', config);
   const production = config.NODE_ENV === 'production';
   const urls = subgraphUrls(config);
-  const verifyToken = options.verifyToken ?? createGatewayVerifier(config);
+  const ownVerifier = options.verifyToken ? undefined : createGatewayVerifier(config);
+  const verifyToken = options.verifyToken ?? ownVerifier!.verify;
   const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, 'utf8');
 
   const metrics = options.metrics ?? new ServiceMetrics('gateway');
@@ -180,6 +181,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
               await apollo.stop();
               await fetchers.close();
               redis.disconnect();
+              ownVerifier?.close();
             },
           });
         });
