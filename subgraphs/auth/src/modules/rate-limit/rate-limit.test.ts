@@ -12,9 +12,9 @@ describe('rate limits on public auth operations (Redis, per field resolution)', 
     sg = await startSupergraph({
       envFor: {
         auth: { AUTH_OUTBOX_RELAY: 'false', AUTH_RATE_LIMIT_ACCOUNT: '5', AUTH_RATE_LIMIT_IP: '30' },
-        // The gateway's alias cap (15) would refuse these batches outright; lift it so the
-        // per-field count in auth is what is tested.
-        ['gateway' as never]: { QUERY_MAX_ALIASES: '60' },
+        // The gateway's alias (15) and root-field (20) caps would refuse these batches outright;
+        // lift them so the per-field count in auth is what is tested.
+        ['gateway' as never]: { QUERY_MAX_ALIASES: '60', QUERY_MAX_ROOT_FIELDS: '60' },
       },
     });
   });
