@@ -17,6 +17,10 @@ const SQLSTATE: Record<string, { code: ErrorCode; message: string; reason?: stri
   '23514': { code: 'CONFLICT', message: 'The change violates a business rule', reason: 'CONSTRAINT' },
   '23503': { code: 'BAD_USER_INPUT', message: 'A referenced record does not exist' },
   '22P02': { code: 'BAD_USER_INPUT', message: 'A value has the wrong format' },
+  '22001': { code: 'BAD_USER_INPUT', message: 'A value is too long' },
+  '22003': { code: 'BAD_USER_INPUT', message: 'A number is out of range' },
+  '22007': { code: 'BAD_USER_INPUT', message: 'A date or time has the wrong format' },
+  '22008': { code: 'BAD_USER_INPUT', message: 'A date or time is out of range' },
   '40001': { code: 'CONFLICT', message: 'Concurrent update, please retry', reason: 'RETRY' },
   '40P01': { code: 'CONFLICT', message: 'Concurrent update, please retry', reason: 'RETRY' },
 };

@@ -31,6 +31,10 @@ describe('formatError', () => {
       code: 'CONFLICT',
       reason: 'SLOT_UNAVAILABLE',
     });
+    for (const state of ['22P02', '22001', '22003', '22007', '22008']) {
+      const bad = Object.assign(new Error(`value error ${state}`), { code: state });
+      expect(format({ message: bad.message }, asResolverError(bad)).extensions?.code).toBe('BAD_USER_INPUT');
+    }
     const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(format({ message: unique.message }, asResolverError(unique)).extensions?.code).toBe('CONFLICT');
   });
