@@ -17,7 +17,7 @@ import bcrypt from 'bcrypt';
 import pg from 'pg';
 import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 import { composeFromCode, createTestKeys } from '@hc/testing';
-import { postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
+import { percentile, postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const COST = Number(process.env.BCRYPT_COST ?? 12);
@@ -29,9 +29,6 @@ const SERVER = process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const url = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`;
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 
 /** POSTs one GraphQL body for `seconds` (optionally with a bearer token); percentiles from every response. */
 async function run(target: string, body: string, connections: number, token?: string): Promise<LoadResult> {

@@ -9,7 +9,8 @@
  * Run: npm run bench:doctor  (env: BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
  */
 import { randomUUID } from 'node:crypto';
-import { startSupergraph } from '@hc/testing';
+import { gql, startSupergraph } from '@hc/testing';
+import { fmtMs as fmt, percentile as pct } from './harness.js';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -21,18 +22,6 @@ const DIRECTORY = `query Directory($first: Int, $spec: String) {
     nodes { id specialization user { name } workplaces { name timeZone } }
   }
 }`;
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-
-async function post(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
-}
 
 /** `connections` workers issue requests back to back for `seconds`; latency of each is recorded. */
 async function load(connections: number, seconds: number, request: () => Promise<boolean>) {
@@ -65,13 +54,13 @@ const sg = await startSupergraph({ env: { LOG_LEVEL: 'error' } });
 try {
   const seeded = await seedDirectory(sg, 120, 'bench');
   const vars = { first: 20, spec: seeded.specialization };
-  const check = await post(sg.url, DIRECTORY, vars);
-  if (check.errors || check.data.doctors.nodes.length !== 20)
+  const check = await gql(sg.url, DIRECTORY, vars);
+  if (check.errors || check.data!.doctors.nodes.length !== 20)
     throw new Error(`directory query failed: ${JSON.stringify(check.errors)}`);
 
   const statements = async (first: number) => {
     const before = sg.statements();
-    const r = await post(sg.url, DIRECTORY, { first, spec: seeded.specialization });
+    const r = await gql(sg.url, DIRECTORY, { first, spec: seeded.specialization });
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     const after = sg.statements();
     return Object.fromEntries(Object.keys(after).map((k) => [k, after[k as never] - before[k as never]])) as Record<
@@ -84,8 +73,8 @@ try {
   const total = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
 
   // Warm-up, then the measured run.
-  await load(10, 1, async () => !(await post(sg.url, DIRECTORY, vars)).errors);
-  const dir = await load(CONNECTIONS, SECONDS, async () => !(await post(sg.url, DIRECTORY, vars)).errors);
+  await load(10, 1, async () => !(await gql(sg.url, DIRECTORY, vars)).errors);
+  const dir = await load(CONNECTIONS, SECONDS, async () => !(await gql(sg.url, DIRECTORY, vars)).errors);
 
   // Booking: client i books its own doctor's slots one after another (no contention); once through
   // the gateway, once straight to the doctor subgraph (days further out) to show the gateway's share.
@@ -104,7 +93,7 @@ try {
           // 09:00 Cairo (UTC+2 outside summer time) + k*30 min.
           const startsAt = new Date(base + (firstDay + (i % 10)) * day + 7 * 3600_000 + k * 30 * 60_000).toISOString();
           const t = performance.now();
-          const r = await post(url, BOOK, { i: { workplaceId: doc.workplaceId, startsAt } }, token);
+          const r = await gql(url, BOOK, { i: { workplaceId: doc.workplaceId, startsAt } }, { token });
           latencies.push(performance.now() - t);
           if (r.errors) failures++;
         }
@@ -128,11 +117,11 @@ try {
   const race = await Promise.all(
     Array.from({ length: 50 }, async () => {
       const t = performance.now();
-      const r = await post(
+      const r = await gql(
         sg.url,
         BOOK,
         { i: { workplaceId: target.workplaceId, startsAt: raceAt } },
-        sg.tokenFor({ id: randomUUID(), role: 'PATIENT' }),
+        { token: sg.tokenFor({ id: randomUUID(), role: 'PATIENT' }) },
       );
       const e = r.errors?.[0]?.extensions;
       return {

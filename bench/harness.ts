@@ -99,8 +99,12 @@ export interface LoadResult {
   latencies?: number[];
 }
 
-const percentile = (sorted: number[], p: number) =>
+/** Nearest-rank percentile of an ascending list (NaN when empty). */
+export const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+
+/** Milliseconds for a printed figure. */
+export const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /**
  * POSTs the same GraphQL body for `seconds` with `connections` keep-alive connections (or at a

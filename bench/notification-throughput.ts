@@ -16,14 +16,12 @@ import { outbox, OutboxMessage, OutboxRelay, OUTBOX_TABLE_SQL, QUEUES } from '@h
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '@hc/testing';
 import { startFakeSmtp } from '@hc/notification-subgraph/testing';
 import { entities, migrations } from '@hc/notification-subgraph/entities';
-import { root } from './harness.js';
+import { percentile as pct, root } from './harness.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const WRITES = Number(process.env.BENCH_WRITES ?? 1000);
 const logger = createLogger('bench', { LOG_LEVEL: 'silent', NODE_ENV: 'test' });
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', './scripts/register.js', 'subgraphs/notification/src/worker.ts'], {

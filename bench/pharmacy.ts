@@ -9,7 +9,8 @@
  * Run: npm run bench:pharmacy  (env: BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
  */
 import { randomUUID } from 'node:crypto';
-import { startSupergraph } from '@hc/testing';
+import { gql, startSupergraph } from '@hc/testing';
+import { fmtMs as fmt, percentile as pct } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -43,18 +44,6 @@ const DRUGS = [
 ];
 const FORMS = ['tablets', 'capsules', 'syrup', 'cream', 'drops', 'spray', 'sachets', 'gel'];
 const BRANDS = ['Pharco', 'Eva', 'Amoun', 'Sedico', 'Minapharm', 'Memphis', 'Kahira', 'Adwia', 'Hikma', 'Novartis'];
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-
-async function post(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-}
 
 /** `connections` workers issue requests back to back for `seconds`; latency of each is recorded. */
 async function load(connections: number, seconds: number, request: (worker: number) => Promise<'ok' | 'expected' | 'failed'>) {
@@ -149,15 +138,15 @@ try {
     'pharco',
     'hikma syrup',
   ];
-  const sample = await post(sg.url, SEARCH, { q: 'paracetmol', city: 'Cairo' });
+  const sample = await gql(sg.url, SEARCH, { q: 'paracetmol', city: 'Cairo' });
   if (sample.errors) throw new Error(`search failed: ${JSON.stringify(sample.errors)}`);
   process.stdout.write(
-    `sample search "paracetmol" in Cairo → ${sample.data.search.products.length} offers, e.g. ${sample.data.search.products[0]?.item.name}\n`,
+    `sample search "paracetmol" in Cairo → ${sample.data!.search.products.length} offers, e.g. ${sample.data!.search.products[0]?.item.name}\n`,
   );
   let qi = 0;
   const single = await load(1, Math.min(SECONDS, 5), async () => {
     const q = queries[qi++ % queries.length];
-    const res = await post(sg.url, SEARCH, { q, city: qi % 2 ? CITIES[qi % CITIES.length] : null });
+    const res = await gql(sg.url, SEARCH, { q, city: qi % 2 ? CITIES[qi % CITIES.length] : null });
     return res.errors ? 'failed' : 'ok';
   });
   process.stdout.write(
@@ -165,7 +154,7 @@ try {
   );
   const search = await load(CONNECTIONS, SECONDS, async () => {
     const q = queries[qi++ % queries.length];
-    const res = await post(sg.url, SEARCH, { q, city: qi % 2 ? CITIES[qi % CITIES.length] : null });
+    const res = await gql(sg.url, SEARCH, { q, city: qi % 2 ? CITIES[qi % CITIES.length] : null });
     return res.errors ? 'failed' : 'ok';
   });
   process.stdout.write(
@@ -181,11 +170,11 @@ try {
   let pick = 0;
   const orders = await load(50, SECONDS, async (worker) => {
     const s = stockRows[pick++ % stockRows.length];
-    const res = await post(
+    const res = await gql(
       sg.url,
       PLACE,
       { i: { branchId: s.branchId, items: [{ itemId: s.itemId, quantity: 1 }] } },
-      patients[worker],
+      { token: patients[worker] },
     );
     if (!res.errors) return 'ok';
     return res.errors[0].extensions?.reason === 'INSUFFICIENT_STOCK' ? 'expected' : 'failed';

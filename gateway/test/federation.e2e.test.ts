@@ -1,23 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
-
-/** Inserts n doctor users in auth_service and n approved doctors in doctor_service (two databases). */
-async function seedDoctors(sg: TestSupergraph, n: number, label: string) {
-  const authConn = sg.subgraphs.auth.orm.em.getConnection();
-  const doctorConn = sg.subgraphs.doctor.orm.em.getConnection();
-  for (let i = 0; i < n; i++) {
-    const userId = randomUUID();
-    await authConn.execute(
-      `insert into users (id, name, email, password_hash, role, is_verified) values (?, ?, ?, 'x', 'DOCTOR', true)`,
-      [userId, `Dr ${label} ${i}`, `${label}.${i}.${userId.slice(0, 6)}@example.com`],
-    );
-    await doctorConn.execute(
-      `insert into doctors (id, user_id, specialization, license_number, verification_status) values (?, ?, ?, ?, 'APPROVED')`,
-      [randomUUID(), userId, `${label}-spec`, `LIC-${userId}`],
-    );
-  }
-}
+import { seedDoctors } from './support.js';
 
 const DIRECTORY = /* GraphQL */ `
   query Directory($first: Int, $spec: String) {
