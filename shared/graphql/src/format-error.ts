@@ -18,6 +18,7 @@ const SQLSTATE: Record<string, { code: ErrorCode; message: string; reason?: stri
   '23503': { code: 'BAD_USER_INPUT', message: 'A referenced record does not exist' },
   '22P02': { code: 'BAD_USER_INPUT', message: 'A value has the wrong format' },
   '22001': { code: 'BAD_USER_INPUT', message: 'A value is too long' },
+  '22021': { code: 'BAD_USER_INPUT', message: 'A value contains an invalid character' },
   '22003': { code: 'BAD_USER_INPUT', message: 'A number is out of range' },
   '22007': { code: 'BAD_USER_INPUT', message: 'A date or time has the wrong format' },
   '22008': { code: 'BAD_USER_INPUT', message: 'A date or time is out of range' },

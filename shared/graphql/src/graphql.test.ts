@@ -31,7 +31,7 @@ describe('formatError', () => {
       code: 'CONFLICT',
       reason: 'SLOT_UNAVAILABLE',
     });
-    for (const state of ['22P02', '22001', '22003', '22007', '22008']) {
+    for (const state of ['22P02', '22001', '22021', '22003', '22007', '22008']) {
       const bad = Object.assign(new Error(`value error ${state}`), { code: state });
       expect(format({ message: bad.message }, asResolverError(bad)).extensions?.code).toBe('BAD_USER_INPUT');
     }

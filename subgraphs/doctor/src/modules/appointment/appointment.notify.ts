@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { addToOutbox, outbox } from '@hc/jobs';
+import { outbox } from '@hc/jobs';
 import type { AppointmentChangedEvent } from '@hc/graphql';
 import type { Appointment, AppointmentEventType } from './appointment.entity.js';
 import { UserCopy } from '../user/user-copy.entity.js';
@@ -57,7 +57,7 @@ const reminderKey = (a: Appointment, version: number, userId: string) => `appoin
 /**
  * Adds to the caller's transaction everything an appointment change sends: the change notice
  * to patient and doctor, the reminder 24 h before (a new one per time change; the old one
- * cancelled), and on booking the care relationship for auth. Keys carry the version, so a
+ * cancelled). Care state for auth is published by the resolvers (care.ts). Keys carry the version, so a
  * retry never sends twice and each change sends once.
  */
 export function recordChange(em: EntityManager, a: Appointment, type: AppointmentEventType, c: ChangeContext): void {
@@ -96,14 +96,6 @@ export function recordChange(em: EntityManager, a: Appointment, type: Appointmen
       });
     }
     a.reminderVersion = a.version;
-  }
-  if (type === 'BOOKED') {
-    addToOutbox(em, 'care.changed', {
-      patientId: a.patientId,
-      staffUserIds: [a.doctorUserId, ...c.staff],
-      active: true,
-      occurredAt: new Date().toISOString(),
-    });
   }
 }
 

@@ -39,9 +39,10 @@ import { workplaceById } from '../workplace/workplace.resolver.js';
 import { UserCopy } from '../user/user-copy.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
 import { slotStartingAt } from '../availability/slots.js';
-import { canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
+import { assistantsOf, canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 import { lockInOrder } from '@hc/db';
+import { publishCareState } from '../care.js';
 
 @ObjectType()
 export class AppointmentConnection extends Connection(Appointment) {}
@@ -228,9 +229,11 @@ export class AppointmentResolver {
     // One flush in one transaction: the appointment (the exclusion constraints decide here) and its outbox rows.
     await em.transactional(async (tx) => {
       // Racing bookings of one doctor or patient queue here; the constraints still decide.
-      await lockInOrder(tx, [`doctor:${a.doctorId}`, `patient:${a.patientId}`]);
+      await lockInOrder(tx, [`doctor:${a.doctorId}`, `patient:${a.patientId}`, `workplace:${a.workplaceId}`]);
       tx.persist(a);
       recordChange(tx, a, AppointmentEventType.BOOKED, change);
+      await tx.flush();
+      await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))]);
     });
     await ctx.events.publish(changedEvent(a, AppointmentEventType.BOOKED, change));
     return a;
@@ -264,6 +267,11 @@ export class AppointmentResolver {
       }
       const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
       recordChange(tx, fresh, type, change);
+      if (type === AppointmentEventType.CANCELLED) {
+        // A cancelled appointment no longer grants access to the patient's health data.
+        await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
+        await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
+      }
       return fresh;
     });
     await ctx.events.publish(changedEvent(appointment, type, change));
@@ -345,7 +353,7 @@ export class AppointmentResolver {
       changeContext(em, current, wp),
     ]);
     const appointment = await em.transactional(async (tx) => {
-      await lockInOrder(tx, [`doctor:${current.doctorId}`, `patient:${current.patientId}`]);
+      await lockInOrder(tx, [`doctor:${current.doctorId}`, `patient:${current.patientId}`, `workplace:${current.workplaceId}`]);
       const changed = await tx.nativeUpdate(
         Appointment,
         { id, status: { $in: ACTIVE }, version: current.version },
@@ -424,3 +432,8 @@ export const appointmentReference = {
     },
   },
 };
+
+/** Assistants assigned to a workplace now (read after the workplace lock). */
+async function staffOf(tx: EntityManager, workplaceId: string): Promise<string[]> {
+  return (await assistantsOf(tx, [workplaceId])).get(workplaceId) ?? [];
+}

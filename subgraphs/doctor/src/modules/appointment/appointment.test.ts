@@ -167,10 +167,16 @@ describe('status machine, notifications and reminders', () => {
     expect(care).toHaveLength(0); // care.changed carries the patient id, not the appointment id
     const careRows = await sg.orm.em
       .getConnection()
-      .execute<{ payload: any }[]>(`select payload from outbox where topic = 'care.changed' and payload->>'patientId' = ?`, [
-        patient.id,
-      ]);
-    expect(careRows[0].payload).toMatchObject({ patientId: patient.id, staffUserIds: [doctor.id], active: true });
+      .execute<{ payload: any }[]>(
+        `select payload from outbox where topic = 'care.changed' and payload->>'patientId' = ? order by payload->>'occurredAt'`,
+        [patient.id],
+      );
+    // Booking grants the doctor care of the patient; cancelling the only appointment withdraws it.
+    expect(careRows.map((r) => r.payload)).toMatchObject([
+      { patientId: patient.id, staffUserIds: [doctor.id], active: true },
+      { patientId: patient.id, staffUserIds: [doctor.id], active: false },
+    ]);
+    expect(careRows[1].payload.occurredAt > careRows[0].payload.occurredAt).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Q
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import { BadUserInputError, ConflictError, NotFoundError, requireUser } from '@hc/graphql';
-import { addToOutbox, outbox } from '@hc/jobs';
+import { outbox } from '@hc/jobs';
 import { AssistantAssignment, AssistantInvite, InviteStatus } from './assistant.entity.js';
 import { InviteAssistantInput } from './assistant.inputs.js';
 import { Doctor } from '../doctor/doctor.entity.js';
@@ -14,6 +14,8 @@ import { UserCopy } from '../user/user-copy.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
 import { myAssignedWorkplaceIds, requireMyDoctor } from '../access.js';
 import type { DoctorSubgraphContext } from '../../context.js';
+import { publishCareState } from '../care.js';
+import { lockInOrder } from '@hc/db';
 
 @ObjectType()
 export class AssistantDashboard {
@@ -26,8 +28,13 @@ export class AssistantDashboard {
 const effectiveStatus = (i: AssistantInvite): InviteStatus =>
   i.status === InviteStatus.PENDING && i.expiresAt.getTime() <= Date.now() ? InviteStatus.EXPIRED : i.status;
 
-/** auth learns who may read the workplace's patients' health profiles (assistant added or removed). */
-async function careChangedForWorkplace(em: EntityManager, workplaceId: string, assistantId: string, active: boolean) {
+/**
+ * auth learns who may read the workplace's patients' health profiles after an assistant is added
+ * or removed: the care state of every patient seen there is recomputed for that assistant (a
+ * patient they still serve at another assigned workplace keeps the access).
+ */
+async function careChangedForWorkplace(em: EntityManager, workplaceId: string, assistantId: string) {
+  await lockInOrder(em, [`workplace:${workplaceId}`]);
   const rows = await em
     .getConnection()
     .execute<{ patient_id: string }[]>(
@@ -36,9 +43,7 @@ async function careChangedForWorkplace(em: EntityManager, workplaceId: string, a
       'all',
       em.getTransactionContext(),
     );
-  const occurredAt = new Date().toISOString();
-  for (const r of rows)
-    addToOutbox(em, 'care.changed', { patientId: r.patient_id, staffUserIds: [assistantId], active, occurredAt });
+  for (const r of rows) await publishCareState(em, r.patient_id, [assistantId]);
 }
 
 @Resolver(() => AssistantInvite)
@@ -127,7 +132,7 @@ export class AssistantResolver {
           doctorId: invite.doctorId,
         } as AssistantAssignment);
         await tx.flush();
-        await careChangedForWorkplace(tx, invite.workplaceId, user.id, true);
+        await careChangedForWorkplace(tx, invite.workplaceId, user.id);
       }
       return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
     });
@@ -147,7 +152,7 @@ export class AssistantResolver {
         { revokedAt: new Date() },
       );
       if (changed === 0) throw new ConflictError('This assignment is already revoked', 'ALREADY_REVOKED');
-      await careChangedForWorkplace(tx, assignment.workplaceId, assignment.assistantId, false);
+      await careChangedForWorkplace(tx, assignment.workplaceId, assignment.assistantId);
       return true;
     });
   }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { loader, requireUser } from '@hc/graphql';
 import { defaultPreferences, NotificationPreferences } from './preference.entity.js';
 import { PreferencesInput } from './preference.inputs.js';
@@ -16,17 +17,26 @@ export class PreferenceResolver {
     @Ctx() ctx: NotificationSubgraphContext,
   ): Promise<NotificationPreferences> {
     const user = requireUser(ctx.auth);
-    let prefs = await ctx.em.findOne(NotificationPreferences, { userId: user.id });
-    if (!prefs) {
-      prefs = defaultPreferences(user.id);
-      ctx.em.persist(prefs);
+    const apply = async (em: NotificationSubgraphContext['em']) => {
+      let prefs = await em.findOne(NotificationPreferences, { userId: user.id });
+      if (!prefs) {
+        prefs = defaultPreferences(user.id);
+        em.persist(prefs);
+      }
+      if (input.emailEnabled != null) prefs.emailEnabled = input.emailEnabled;
+      if (input.whatsappEnabled != null) prefs.whatsappEnabled = input.whatsappEnabled;
+      if (input.smsEnabled != null) prefs.smsEnabled = input.smsEnabled;
+      if (input.preferredChannel !== undefined) prefs.preferredChannel = input.preferredChannel;
+      await em.flush();
+      return prefs;
+    };
+    try {
+      return await apply(ctx.em.fork());
+    } catch (error) {
+      // Two first-time saves raced on the primary key: the row exists now, so apply again as an update.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      return apply(ctx.em.fork());
     }
-    if (input.emailEnabled != null) prefs.emailEnabled = input.emailEnabled;
-    if (input.whatsappEnabled != null) prefs.whatsappEnabled = input.whatsappEnabled;
-    if (input.smsEnabled != null) prefs.smsEnabled = input.smsEnabled;
-    if (input.preferredChannel !== undefined) prefs.preferredChannel = input.preferredChannel;
-    await ctx.em.flush();
-    return prefs;
   }
 }
 

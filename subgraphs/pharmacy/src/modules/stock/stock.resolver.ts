@@ -14,7 +14,8 @@ import type { PharmacySubgraphContext } from '../../context.js';
 export class StockConnection extends Connection(StockEntry) {}
 
 /** Prices are numeric(12,2): up to 10 digits before the point and 2 after, never negative. */
-const PRICE_RE = /^\d{1,10}(\.\d{1,2})?$/;
+// Up to 9,999,999.99: an order's total (numeric(12,2)) then cannot overflow for any allowed quantity.
+const PRICE_RE = /^\d{1,7}(\.\d{1,2})?$/;
 
 /** "Low" means on-hand quantity below the branch's minimum level. */
 export const LOW_SQL = 'quantity < min_stock_level';
