@@ -60,12 +60,52 @@ export interface ReservationExpireEvent {
   expiresAt: string;
 }
 
+/** One line of a prescription as the pharmacy needs it to dispense. */
+export interface PrescriptionLineState {
+  itemId: string;
+  quantity: number;
+  dosageInstructions: string | null;
+}
+
+/**
+ * doctor → pharmacy: the whole current state of one prescription (issued, cancelled). The pharmacy
+ * keeps its own copy and decides alone whether an order may dispense against it; `version` grows
+ * with every change so a late or repeated event never overwrites a newer state.
+ */
+export interface PrescriptionChangedEvent {
+  prescriptionId: string;
+  patientId: string;
+  /** Doctor profile id and the doctor's user id. */
+  doctorId: string;
+  doctorUserId: string;
+  appointmentId: string;
+  status: 'ACTIVE' | 'CANCELLED';
+  issuedAt: string;
+  expiresAt: string;
+  items: PrescriptionLineState[];
+  version: number;
+  occurredAt: string;
+}
+
+/**
+ * pharmacy → doctor: a pharmacy now holds an order or reservation that uses this prescription, so
+ * its staff may read the prescription (lines, prescriber) through `prescription(id)`.
+ */
+export interface PrescriptionPharmacyAccessEvent {
+  prescriptionId: string;
+  pharmacyId: string;
+  pharmacyUserId: string;
+  occurredAt: string;
+}
+
 export interface TopicPayloads {
   'notification.send': NotificationRequest;
   'notification.reschedule': NotificationReschedule;
   'user.changed': UserChangedEvent;
   'care.changed': CareRelationshipEvent;
   'reservation.expire': ReservationExpireEvent;
+  'prescription.changed': PrescriptionChangedEvent;
+  'prescription.pharmacy-access': PrescriptionPharmacyAccessEvent;
 }
 export type Topic = keyof TopicPayloads;
 
@@ -134,6 +174,10 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
       }));
     case 'care.changed':
       return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
+    case 'prescription.changed':
+      return [{ queue: QUEUES.pharmacyEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
+    case 'prescription.pharmacy-access':
+      return [{ queue: QUEUES.doctorEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
     case 'reservation.expire': {
       const delay = Math.max(0, Date.parse((payload as ReservationExpireEvent).expiresAt) - Date.now());
       return [
