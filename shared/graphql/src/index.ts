@@ -9,4 +9,5 @@ export * from './server.js';
 export * from './metrics.js';
 export * from './loaders.js';
 export * from './common-types.js';
+export * from './address.js';
 export * from './subscription-events.js';

@@ -1,7 +1,9 @@
 import { buildSubgraph } from '@hc/graphql';
 import { TemplateResolver } from './modules/template/template.resolver.js';
-import { PreferenceResolver, UserPreferenceResolver } from './modules/preference/preference.resolver.js';
-import { NotificationResolver, UserNotificationResolver } from './modules/notification/notification.resolver.js';
+import { PreferenceResolver } from './modules/preference/preference.resolver.js';
+import { UserPreferenceResolver } from './modules/preference/preference.reference.js';
+import { NotificationResolver } from './modules/notification/notification.resolver.js';
+import { UserNotificationResolver } from './modules/notification/notification.reference.js';
 import { OperationsResolver } from './modules/operations/operations.resolver.js';
 import { UserRef, userReference } from './modules/user/user.reference.js';
 

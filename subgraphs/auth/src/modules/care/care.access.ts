@@ -1,5 +1,4 @@
-import { loader } from '@hc/graphql';
-import { CareRelationship } from './care-relationship.entity.js';
+import { load } from '../loaders.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 /**
@@ -9,15 +8,7 @@ import type { AuthSubgraphContext } from '../../context.js';
 export async function hasCareRelationship(ctx: AuthSubgraphContext, patientId: string): Promise<boolean> {
   const viewer = ctx.auth.user;
   if (!viewer || (viewer.role !== 'DOCTOR' && viewer.role !== 'ASSISTANT')) return false;
-  return loader<string, boolean>(ctx, hasCareRelationship, async (patientIds) => {
-    const rows = await ctx.em.find(CareRelationship, {
-      staffUserId: viewer.id,
-      patientId: { $in: [...patientIds] },
-      active: true,
-    });
-    const allowed = new Set(rows.map((r) => r.patientId));
-    return patientIds.map((id) => allowed.has(id));
-  }).load(patientId);
+  return load.caresFor(ctx, viewer.id, patientId);
 }
 
 /** Self, admins, or staff caring for the patient. */

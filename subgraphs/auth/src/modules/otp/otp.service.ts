@@ -1,6 +1,10 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { outbox } from '@hc/jobs';
 import { OtpCode, OtpPurpose } from './otp.entity.js';
+import { OtpChannel } from '../account/account.inputs.js';
+import type { User } from '../user/user.entity.js';
+import type { AuthSubgraphContext } from '../../context.js';
 
 export const OTP_TTL_MINUTES = 10;
 export const OTP_MAX_ATTEMPTS = 5;
@@ -64,4 +68,45 @@ export class OtpService {
   }
 }
 
-export { OtpPurpose };
+/**
+ * Issues a new code and queues its message for the user on the channel, both in `tx` (the
+ * caller's transaction): the code exists exactly when its message is on the outbox. The code is
+ * a secret variable (redacted from logs and records) and the message is security-critical
+ * (sent regardless of the user's channel preferences).
+ */
+export async function sendOtp(
+  ctx: AuthSubgraphContext,
+  tx: EntityManager,
+  user: User,
+  channel: OtpChannel,
+  purpose: OtpPurpose,
+): Promise<void> {
+  const code = await ctx.services.otp.issue(tx, user.id, purpose);
+  const verify = purpose === OtpPurpose.VERIFY;
+  outbox.notify(tx, {
+    idempotencyKey: `auth:otp:${user.id}:${randomUUID()}`,
+    userId: user.id,
+    template: verify ? 'auth.otp' : 'auth.password_reset',
+    channel,
+    variables: verify
+      ? { code, expiresInMinutes: OTP_TTL_MINUTES, purpose: 'verify' }
+      : { code, expiresInMinutes: OTP_TTL_MINUTES },
+    secretVariables: ['code'],
+    critical: true,
+  });
+}
+
+/** `sendOtp` in a transaction of its own. */
+export function sendOtpNow(ctx: AuthSubgraphContext, user: User, channel: OtpChannel, purpose: OtpPurpose): Promise<void> {
+  return ctx.em.transactional((tx) => sendOtp(ctx, tx, user, channel, purpose));
+}
+
+/**
+ * Checks and consumes a code in a transaction of its own: a wrong try is counted even when the
+ * request then fails.
+ */
+export function verifyOtpNow(ctx: AuthSubgraphContext, userId: string, purpose: OtpPurpose, code: string): Promise<boolean> {
+  return ctx.em.transactional((tx) => ctx.services.otp.consume(tx, userId, purpose, code.trim()));
+}
+
+export { OtpPurpose, OtpChannel };

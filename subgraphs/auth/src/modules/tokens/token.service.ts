@@ -5,7 +5,9 @@ import { ACCESS_TOKEN_ALGORITHM } from '@hc/auth';
 import { UnauthenticatedError } from '@hc/graphql';
 import type { Logger } from '@hc/logger';
 import type { KeyStore } from '../keys/key-store.js';
-import type { User } from '../user/user.entity.js';
+import { User } from '../user/user.entity.js';
+import type { AuthPayload } from '../account/account.inputs.js';
+import type { AuthSubgraphContext } from '../../context.js';
 import { RefreshToken } from './refresh-token.entity.js';
 
 export interface TokenSettings {
@@ -112,4 +114,25 @@ export class TokenService {
   async revokeAllForUser(em: EntityManager, userId: string): Promise<void> {
     await em.nativeUpdate(RefreshToken, { userId, revokedAt: null }, { revokedAt: new Date() });
   }
+}
+
+/** Signs the user in for this request's payload: a new session plus a User whose own fields are visible. */
+export async function signIn(ctx: AuthSubgraphContext, user: User): Promise<AuthPayload> {
+  const tokens = await ctx.services.tokens.issue(ctx.em, user);
+  ctx.provenUserIds.add(user.id);
+  return { ...tokens, user };
+}
+
+/** refreshToken: rotates the presented token and answers with a fresh access token for its user. */
+export async function refreshSession(ctx: AuthSubgraphContext, presented: string): Promise<AuthPayload> {
+  const { userId, refreshToken } = await ctx.services.tokens.rotate(ctx.em, presented, ctx.logger);
+  const user = await ctx.em.findOne(User, { id: userId });
+  if (!user) throw invalidRefresh();
+  ctx.provenUserIds.add(user.id);
+  return {
+    accessToken: ctx.services.tokens.signAccessToken(user),
+    refreshToken,
+    expiresIn: ctx.services.tokens.settings.accessTtlSeconds,
+    user,
+  };
 }

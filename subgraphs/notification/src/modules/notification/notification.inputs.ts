@@ -1,7 +1,11 @@
-import { Field, ID, InputType } from 'type-graphql';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { IsUUID, MaxLength } from 'class-validator';
-import { JSONScalar } from '@hc/graphql';
+import { Connection, JSONScalar } from '@hc/graphql';
 import { NotificationChannel } from '../template/template.entity.js';
+import { Notification } from './notification.entity.js';
+
+@ObjectType()
+export class NotificationConnection extends Connection(Notification) {}
 
 @InputType()
 export class SendNotificationInput {
