@@ -5,6 +5,7 @@ import { QUEUES, type PrescriptionPharmacyAccessEvent } from '@hc/jobs';
 import { startTestSubgraph, testRedisPrefix, TEST_REDIS_URL, type TestKeys, type TestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../test-support.js';
 import { applyPharmacyAccess } from './prescription.consumer.js';
+import { effectiveStatus } from './prescription.service.js';
 
 let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;
@@ -267,6 +268,11 @@ describe('expiry', () => {
     expect(await ids('EXPIRED')).toEqual([expired]);
     expect(await ids('ACTIVE')).toEqual([active]);
     expect(await ids('CANCELLED')).toEqual([]);
+    // The boundary: EXPIRED from the instant expiresAt is reached.
+    const at = new Date('2026-12-01T10:00:00.000Z');
+    expect(effectiveStatus({ status: 'ACTIVE', expiresAt: at }, new Date(at.getTime() - 1))).toBe('ACTIVE');
+    expect(effectiveStatus({ status: 'ACTIVE', expiresAt: at }, at)).toBe('EXPIRED');
+    expect(effectiveStatus({ status: 'CANCELLED', expiresAt: at }, at)).toBe('CANCELLED');
     const cancel = await kit.call(CANCEL, { id: expired }, doctor.token);
     expect(code(cancel)).toBe('CONFLICT');
     expect(cancel.errors?.[0]?.message).toMatch(/EXPIRED/);
