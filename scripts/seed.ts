@@ -476,6 +476,56 @@ console.log(
   `  ${pharmacyOwners.length} pharmacies with 2 branches each, ${CATEGORIES.length} categories, 1,000 products with stock`,
 );
 
+// Prescriptions written at some of the completed past visits, through the API, against
+// prescription-only catalogue items (read from the pharmacy database: the public product list
+// shows non-prescription items only). Once any exist, a rerun adds none.
+{
+  const rxDoctorOrm = await MikroORM.init(ormConfig({ databaseUrl: dbUrl('doctor'), entities: [], migrations: [] }));
+  const pharmacyOrm = await MikroORM.init(ormConfig({ databaseUrl: dbUrl('pharmacy'), entities: [], migrations: [] }));
+  const rx = rxDoctorOrm.em.getConnection();
+  const [{ count: existing }] = await rx.execute<{ count: string }[]>(`select count(*) from prescriptions`);
+  let written = 0;
+  if (Number(existing) === 0) {
+    const items = await pharmacyOrm.em
+      .getConnection()
+      .execute<{ id: string; name: string }[]>(`select id, name from items where prescription_required order by name limit 40`);
+    const visits = await rx.execute<{ id: string; doctor_user_id: string }[]>(
+      `select id, doctor_user_id from appointments where status = 'COMPLETED' and starts_at < now() order by starts_at desc limit 8`,
+    );
+    for (const [i, v] of visits.entries()) {
+      const doctor = doctors.find((d) => d.id === v.doctor_user_id);
+      if (!doctor || items.length < 2) continue;
+      const lines = [items[(i * 2) % items.length], items[(i * 2 + 1) % items.length]];
+      const { issuePrescription } = await gql(
+        `mutation($input: IssuePrescriptionInput!) { issuePrescription(input: $input) { id } }`,
+        {
+          input: {
+            appointmentId: v.id,
+            items: lines.map((item, k) => ({
+              itemId: item.id,
+              quantity: k === 0 ? 30 : 14,
+              dosageInstructions: k === 0 ? '1 tablet every morning' : '1 tablet twice a day after meals',
+            })),
+            notes: 'Seeded demo prescription',
+            validDays: i % 3 === 0 ? 90 : 30,
+          },
+        },
+        doctor.token,
+      );
+      written++;
+      if (i === visits.length - 1)
+        await gql(
+          `mutation($id: ID!, $reason: String) { cancelPrescription(id: $id, reason: $reason) { id } }`,
+          { id: issuePrescription.id, reason: 'Replaced by a different dosage' },
+          doctor.token,
+        );
+    }
+  }
+  await rxDoctorOrm.close();
+  await pharmacyOrm.close();
+  console.log(`  ${written} new prescriptions at completed visits (the last one cancelled)`);
+}
+
 await authOrm.close();
 console.log(`
 Demo accounts (password for all: ${PASSWORD})

@@ -10,6 +10,9 @@ import {
 } from './modules/appointment/appointment.resolver.js';
 import { AssistantAssignmentResolver, AssistantResolver } from './modules/assistant/assistant.resolver.js';
 import { userReference } from './modules/user/user.reference.js';
+import { DoctorReviewResolver } from './modules/doctor/doctor-review.resolver.js';
+import { PrescriptionItemResolver, PrescriptionResolver } from './modules/prescription/prescription.resolver.js';
+import { prescriptionReference } from './modules/prescription/prescription.reference.js';
 
 /**
  * appointmentUpdated is declared here so the supergraph has the Subscription type, but the
@@ -32,7 +35,16 @@ export const buildDoctorSchema = () =>
       UserAppointmentsResolver,
       AssistantResolver,
       AssistantAssignmentResolver,
+      DoctorReviewResolver,
+      PrescriptionResolver,
+      PrescriptionItemResolver,
     ],
-    referenceResolvers: { ...userReference, ...doctorReference, ...workplaceReference, ...appointmentReference },
+    referenceResolvers: {
+      ...userReference,
+      ...doctorReference,
+      ...workplaceReference,
+      ...appointmentReference,
+      ...prescriptionReference,
+    },
     pubSub: gatewayServedPubSub,
   });

@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import { doctorEnv, type DoctorConfig } from '@hc/config';
 import { createConsumer, OutboxRelay, QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
@@ -5,7 +6,12 @@ import { buildDoctorSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { AppointmentEvents } from './modules/appointment/appointment.events.js';
 import { userChangedHandler } from './modules/user/user-copy.consumer.js';
+import { pharmacyAccessHandler } from './modules/prescription/prescription.consumer.js';
 import type { DoctorSubgraphContext } from './context.js';
+
+type JobHandler = (job: Job<any>) => Promise<unknown>;
+/** One events queue carries several job names; each goes to its handler, unknown names are ignored. */
+const byJobName = (handlers: Record<string, JobHandler>) => async (job: Job) => handlers[job.name]?.(job);
 
 /** The doctor subgraph: profiles, workplaces, availability, appointments, assistants. */
 export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphContext> = {
@@ -25,7 +31,10 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
       redisUrl: config.REDIS_URL,
       prefix: config.REDIS_PREFIX,
       logger,
-      handler: userChangedHandler(orm),
+      handler: byJobName({
+        'user.changed': userChangedHandler(orm),
+        'prescription.pharmacy-access': pharmacyAccessHandler(orm),
+      }),
     });
     return {
       schema,

@@ -22,6 +22,14 @@ const appointmentVars = [
   v('timeZone', VariableType.STRING, false, 'UTC'),
 ];
 
+const prescriptionVars = [
+  v('prescriptionId'),
+  v('doctorName'),
+  v('patientName'),
+  v('itemCount', VariableType.NUMBER),
+  v('expiresAt', VariableType.DATETIME),
+];
+
 interface DefaultTemplate {
   name: string;
   subject: string;
@@ -114,6 +122,18 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
       v('message', VariableType.STRING, false),
       v('expiresAt', VariableType.DATETIME),
     ],
+  },
+  {
+    name: 'prescription.issued',
+    subject: 'New prescription',
+    line: '{{doctorName}} wrote you a prescription ({{itemCount}} item(s)), valid until {{expiresAt}}. Show it at any pharmacy.',
+    variables: prescriptionVars,
+  },
+  {
+    name: 'prescription.cancelled',
+    subject: 'Prescription cancelled',
+    line: 'The prescription {{doctorName}} wrote you was cancelled; pharmacies will no longer dispense against it.{{#if reason}} Reason: {{reason}}{{/if}}',
+    variables: [...prescriptionVars, v('reason', VariableType.STRING, false)],
   },
   {
     name: 'order.confirmed',
