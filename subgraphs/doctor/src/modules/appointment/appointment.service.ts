@@ -15,7 +15,10 @@
  *   and `workplace:<workplaceId>` before writing; cancellation takes `workplace:<workplaceId>`
  *   after its row update and before publishing care state (assistant (un)assignment takes the
  *   same workplace lock, so care states publish in commit order). The exclusion constraints
- *   against double booking stay the guarantee; a violation surfaces as CONFLICT/SLOT_UNAVAILABLE.
+ *   against double booking stay the guarantee. A slot taken before the transaction throws
+ *   ConflictError (CONFLICT/SLOT_UNAVAILABLE); a race lost at the constraint throws the database
+ *   error (SQLSTATE 23P01), which the subgraph's formatError answers as the same CONFLICT.
+ *   Callers outside GraphQL test both with `isSlotUnavailable`.
  * - Status changes are conditional updates on (status, version): a concurrent change makes the
  *   loser fail with CONFLICT/INVALID_STATUS instead of overwriting.
  * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers). A
@@ -56,6 +59,12 @@ const VERB: Record<string, string> = {
   NO_SHOW: 'mark as no-show',
   CANCELLED: 'cancel',
 };
+
+/** Whether a booking or rescheduling failed because the slot is taken (checked early or by the exclusion constraint). */
+export function isSlotUnavailable(error: unknown): boolean {
+  const e = error as { extensions?: { reason?: unknown }; code?: unknown; sqlState?: unknown } | null;
+  return e?.extensions?.reason === 'SLOT_UNAVAILABLE' || e?.code === '23P01' || e?.sqlState === '23P01';
+}
 
 /** The appointment if the caller may see it; NOT_FOUND otherwise, so ids of others' appointments leak nothing. */
 export async function findVisibleAppointment(ctx: DoctorSubgraphContext, id: string): Promise<Appointment> {
