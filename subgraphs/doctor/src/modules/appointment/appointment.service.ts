@@ -8,7 +8,8 @@
  * - Transaction boundary: each write is one transaction on a fork of `ctx.em` holding the
  *   appointment change, its outbox rows (notices to patient and doctor, reminder scheduled or
  *   withdrawn) and, for booking and cancellation, the `care.changed` state for auth. All commit
- *   or none does. Reads for messages (names, workplace, staff) and the friendly overlap check
+ *   or none does. Call these outside a transaction of your own: they are not written to join one.
+ *   Reads for messages (names, workplace, staff) and the friendly overlap check
  *   run before the transaction, so it holds locks only for the writes.
  * - Locks: advisory, transaction-scoped, taken through `lockInOrder` (sorted, so no deadlock
  *   between writers): booking and rescheduling take `doctor:<doctorId>`, `patient:<patientId>`
@@ -23,6 +24,9 @@
  *   loser fail with CONFLICT/INVALID_STATUS instead of overwriting.
  * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers). A
  *   failed transaction publishes nothing.
+ *
+ * Inputs arrive shape-checked from GraphQL (class-validator on the input classes: UUIDs, lengths);
+ * a caller outside GraphQL passes values of the same shape (the database still rejects others).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -66,17 +70,17 @@ export function isSlotUnavailable(error: unknown): boolean {
   return e?.extensions?.reason === 'SLOT_UNAVAILABLE' || e?.code === '23P01' || e?.sqlState === '23P01';
 }
 
-/** The appointment if the caller may see it; NOT_FOUND otherwise, so ids of others' appointments leak nothing. */
-export async function findVisibleAppointment(ctx: DoctorSubgraphContext, id: string): Promise<Appointment> {
-  const a = await load.appointment(ctx, id);
-  if (!a || !(await canSeeAppointment(ctx, a))) throw new NotFoundError('Appointment');
-  return a;
-}
-
-/** Federation: the appointment by key when the caller may see it, else null. */
+/** The appointment if the caller may see it (participants, assigned assistants, admins), else null. */
 export async function appointmentByReference(ctx: DoctorSubgraphContext, id: string): Promise<Appointment | null> {
   const a = await load.appointment(ctx, id);
   return a && (await canSeeAppointment(ctx, a)) ? a : null;
+}
+
+/** The appointment if the caller may see it; NOT_FOUND otherwise, so ids of others' appointments leak nothing. */
+export async function findVisibleAppointment(ctx: DoctorSubgraphContext, id: string): Promise<Appointment> {
+  const a = await appointmentByReference(ctx, id);
+  if (!a) throw new NotFoundError('Appointment');
+  return a;
 }
 
 /** The doctor of the appointment or an assistant assigned to its workplace. */
