@@ -1,13 +1,11 @@
 import type { PubSub } from 'type-graphql';
 import { buildSubgraph } from '@hc/graphql';
-import { DoctorResolver, UserDoctorResolver } from './modules/doctor/doctor.resolver.js';
-import { doctorReference } from './modules/doctor/doctor.reference.js';
-import { WorkplaceResolver, workplaceReference } from './modules/workplace/workplace.resolver.js';
-import {
-  AppointmentResolver,
-  UserAppointmentsResolver,
-  appointmentReference,
-} from './modules/appointment/appointment.resolver.js';
+import { DoctorResolver } from './modules/doctor/doctor.resolver.js';
+import { UserDoctorResolver, doctorReference } from './modules/doctor/doctor.reference.js';
+import { WorkplaceResolver } from './modules/workplace/workplace.resolver.js';
+import { workplaceReference } from './modules/workplace/workplace.reference.js';
+import { AppointmentResolver } from './modules/appointment/appointment.resolver.js';
+import { UserAppointmentsResolver, appointmentReference } from './modules/appointment/appointment.reference.js';
 import { AssistantAssignmentResolver, AssistantResolver } from './modules/assistant/assistant.resolver.js';
 import { userReference } from './modules/user/user.reference.js';
 import { DoctorReviewResolver } from './modules/doctor/doctor-review.resolver.js';

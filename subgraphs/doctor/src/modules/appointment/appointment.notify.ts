@@ -57,7 +57,7 @@ const reminderKey = (a: Appointment, version: number, userId: string) => `appoin
 /**
  * Adds to the caller's transaction everything an appointment change sends: the change notice
  * to patient and doctor, the reminder 24 h before (a new one per time change; the old one
- * cancelled). Care state for auth is published by the resolvers (care.ts). Keys carry the version, so a
+ * cancelled). Care state for auth is published by appointment.service.ts (care.ts). Keys carry the version, so a
  * retry never sends twice and each change sends once.
  */
 export function recordChange(em: EntityManager, a: Appointment, type: AppointmentEventType, c: ChangeContext): void {

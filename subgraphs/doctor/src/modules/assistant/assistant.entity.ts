@@ -30,7 +30,7 @@ export class AssistantInvite {
   @Property({ type: 'uuid' })
   workplaceId!: string;
 
-  /** Stored status; a PENDING row past expiresAt reads as EXPIRED (assistant.resolver.ts). */
+  /** Stored status; a PENDING row past expiresAt reads as EXPIRED (effectiveStatus in assistant.service.ts). */
   @Enum({ items: () => InviteStatus, nativeEnumName: 'invite_status' })
   status: InviteStatus = InviteStatus.PENDING;
 

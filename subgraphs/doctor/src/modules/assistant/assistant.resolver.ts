@@ -1,21 +1,13 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { DateTime } from 'luxon';
-import { BadUserInputError, ConflictError, NotFoundError, requireUser } from '@hc/graphql';
-import { outbox } from '@hc/jobs';
 import { AssistantAssignment, AssistantInvite, InviteStatus } from './assistant.entity.js';
 import { InviteAssistantInput } from './assistant.inputs.js';
+import * as assistants from './assistant.service.js';
 import { Doctor } from '../doctor/doctor.entity.js';
-import { doctorById } from '../doctor/doctor.resolver.js';
 import { Workplace } from '../workplace/workplace.entity.js';
-import { workplaceById } from '../workplace/workplace.resolver.js';
-import { Appointment, AppointmentStatus } from '../appointment/appointment.entity.js';
-import { UserCopy } from '../user/user-copy.entity.js';
+import { Appointment } from '../appointment/appointment.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
-import { myAssignedWorkplaceIds, requireMyDoctor } from '../access.js';
+import { requireDoctor, requireWorkplace } from '../loaders.js';
 import type { DoctorSubgraphContext } from '../../context.js';
-import { publishCareState } from '../care.js';
-import { lockInOrder } from '@hc/db';
 
 @ObjectType()
 export class AssistantDashboard {
@@ -23,27 +15,6 @@ export class AssistantDashboard {
   @Field(() => [Workplace]) workplaces!: Workplace[];
   @Field(() => [Appointment]) todaysAppointments!: Appointment[];
   @Field(() => [AssistantInvite]) pendingInvites!: AssistantInvite[];
-}
-
-const effectiveStatus = (i: AssistantInvite): InviteStatus =>
-  i.status === InviteStatus.PENDING && i.expiresAt.getTime() <= Date.now() ? InviteStatus.EXPIRED : i.status;
-
-/**
- * auth learns who may read the workplace's patients' health profiles after an assistant is added
- * or removed: the care state of every patient seen there is recomputed for that assistant (a
- * patient they still serve at another assigned workplace keeps the access).
- */
-async function careChangedForWorkplace(em: EntityManager, workplaceId: string, assistantId: string) {
-  await lockInOrder(em, [`workplace:${workplaceId}`]);
-  const rows = await em
-    .getConnection()
-    .execute<{ patient_id: string }[]>(
-      `select distinct patient_id from appointments where workplace_id = ?`,
-      [workplaceId],
-      'all',
-      em.getTransactionContext(),
-    );
-  for (const r of rows) await publishCareState(em, r.patient_id, [assistantId]);
 }
 
 @Resolver(() => AssistantInvite)
@@ -56,49 +27,7 @@ export class AssistantResolver {
     @Arg('input', () => InviteAssistantInput) input: InviteAssistantInput,
     @Ctx() ctx: DoctorSubgraphContext,
   ) {
-    const doctor = await requireMyDoctor(ctx);
-    const em = ctx.em.fork();
-    const wp = await em.findOne(Workplace, { id: input.workplaceId, doctorId: doctor.id });
-    if (!wp) throw new NotFoundError('Workplace');
-    const assistant = await em.findOne(UserCopy, { email: { $ilike: input.assistantEmail.trim().replace(/[\\%_]/g, '\\$&') } });
-    if (!assistant || assistant.role !== 'ASSISTANT')
-      throw BadUserInputError.field('assistantEmail', 'no registered assistant has this email');
-    const assigned = await em.count(AssistantAssignment, { assistantId: assistant.userId, workplaceId: wp.id, revokedAt: null });
-    if (assigned > 0) throw new ConflictError('This assistant already works at this workplace', 'ALREADY_ASSIGNED');
-    return em.transactional(async (tx) => {
-      // Expired invites stop blocking a new one (the partial unique index covers PENDING rows).
-      await tx.nativeUpdate(
-        AssistantInvite,
-        { assistantId: assistant.userId, workplaceId: wp.id, status: InviteStatus.PENDING, expiresAt: { $lte: new Date() } },
-        { status: InviteStatus.EXPIRED },
-      );
-      const pending = await tx.count(AssistantInvite, {
-        assistantId: assistant.userId,
-        workplaceId: wp.id,
-        status: InviteStatus.PENDING,
-      });
-      if (pending > 0)
-        throw new ConflictError('A pending invite already exists for this assistant and workplace', 'INVITE_PENDING');
-      const invite = tx.create(AssistantInvite, {
-        doctorId: doctor.id,
-        assistantId: assistant.userId,
-        workplaceId: wp.id,
-        message: input.message?.trim() || null,
-      } as AssistantInvite);
-      await tx.flush();
-      outbox.notify(tx, {
-        idempotencyKey: `assistant-invite:${invite.id}`,
-        userId: assistant.userId,
-        template: 'assistant.invited',
-        variables: {
-          doctorName: doctor.name ?? '',
-          workplaceName: wp.name,
-          message: invite.message ?? '',
-          expiresAt: invite.expiresAt.toISOString(),
-        },
-      });
-      return invite;
-    });
+    return assistants.inviteAssistant(ctx, input);
   }
 
   @Authorized('ASSISTANT')
@@ -108,53 +37,13 @@ export class AssistantResolver {
     @Arg('accept', () => Boolean) accept: boolean,
     @Ctx() ctx: DoctorSubgraphContext,
   ) {
-    const user = requireUser(ctx.auth);
-    const em = ctx.em.fork();
-    return em.transactional(async (tx) => {
-      const invite = await tx.findOne(AssistantInvite, { id: inviteId, assistantId: user.id });
-      if (!invite) throw new NotFoundError('Invite');
-      const changed = await tx.nativeUpdate(
-        AssistantInvite,
-        { id: invite.id, status: InviteStatus.PENDING, expiresAt: { $gt: new Date() } },
-        { status: accept ? InviteStatus.ACCEPTED : InviteStatus.DECLINED, respondedAt: new Date() },
-      );
-      if (changed === 0) {
-        const status = effectiveStatus(invite);
-        throw new ConflictError(
-          status === InviteStatus.EXPIRED ? 'This invite has expired' : `This invite is already ${status}`,
-          status === InviteStatus.EXPIRED ? 'INVITE_EXPIRED' : 'INVITE_NOT_PENDING',
-        );
-      }
-      if (accept) {
-        tx.create(AssistantAssignment, {
-          assistantId: user.id,
-          workplaceId: invite.workplaceId,
-          doctorId: invite.doctorId,
-        } as AssistantAssignment);
-        await tx.flush();
-        await careChangedForWorkplace(tx, invite.workplaceId, user.id);
-      }
-      return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
-    });
+    return assistants.respondToInvite(ctx, inviteId, accept);
   }
 
   @Authorized('DOCTOR')
   @Mutation(() => Boolean, { description: "Doctor: ends an assistant's assignment to one of their workplaces." })
   async revokeAssistant(@Arg('assignmentId', () => ID) assignmentId: string, @Ctx() ctx: DoctorSubgraphContext) {
-    const doctor = await requireMyDoctor(ctx);
-    const em = ctx.em.fork();
-    return em.transactional(async (tx) => {
-      const assignment = await tx.findOne(AssistantAssignment, { id: assignmentId, doctorId: doctor.id });
-      if (!assignment) throw new NotFoundError('Assignment');
-      const changed = await tx.nativeUpdate(
-        AssistantAssignment,
-        { id: assignment.id, revokedAt: null },
-        { revokedAt: new Date() },
-      );
-      if (changed === 0) throw new ConflictError('This assignment is already revoked', 'ALREADY_REVOKED');
-      await careChangedForWorkplace(tx, assignment.workplaceId, assignment.assistantId);
-      return true;
-    });
+    return assistants.revokeAssistant(ctx, assignmentId);
   }
 
   @Authorized('DOCTOR', 'ASSISTANT')
@@ -163,61 +52,29 @@ export class AssistantResolver {
     @Arg('status', () => InviteStatus, { nullable: true }) status: InviteStatus | undefined,
     @Ctx() ctx: DoctorSubgraphContext,
   ) {
-    const user = requireUser(ctx.auth);
-    const where = user.role === 'DOCTOR' ? { doctorId: (await requireMyDoctor(ctx)).id } : { assistantId: user.id };
-    const invites = await ctx.em.find(AssistantInvite, where, { orderBy: { createdAt: 'desc' }, limit: 500 });
-    return status ? invites.filter((i) => effectiveStatus(i) === status) : invites;
+    return assistants.listAssistantInvites(ctx, status);
   }
 
   @Authorized('DOCTOR')
   @Query(() => [AssistantAssignment], { description: 'Doctor: current assistant assignments across their workplaces.' })
   async myAssistants(@Ctx() ctx: DoctorSubgraphContext) {
-    const doctor = await requireMyDoctor(ctx);
-    return ctx.em.find(AssistantAssignment, { doctorId: doctor.id, revokedAt: null }, { orderBy: { assignedAt: 'asc' } });
+    return assistants.listMyAssistants(ctx);
   }
 
   @Authorized('ASSISTANT')
   @Query(() => AssistantDashboard, { description: "Assistant: doctors, workplaces, today's appointments, pending invites." })
   async assistantDashboard(@Ctx() ctx: DoctorSubgraphContext): Promise<AssistantDashboard> {
-    const user = requireUser(ctx.auth);
-    const workplaceIds = [...(await myAssignedWorkplaceIds(ctx))];
-    const [workplaces, invites] = await Promise.all([
-      workplaceIds.length ? ctx.em.find(Workplace, { id: { $in: workplaceIds } }) : Promise.resolve([]),
-      ctx.em.find(AssistantInvite, { assistantId: user.id, status: InviteStatus.PENDING, expiresAt: { $gt: new Date() } }),
-    ]);
-    const doctors = workplaces.length
-      ? await ctx.em.find(Doctor, { id: { $in: [...new Set(workplaces.map((w) => w.doctorId))] } })
-      : [];
-    // "Today" is each workplace's own local day.
-    const todays = workplaces.length
-      ? await ctx.em.find(
-          Appointment,
-          {
-            $or: workplaces.map((w) => {
-              const day = DateTime.now().setZone(w.timeZone);
-              return {
-                workplaceId: w.id,
-                startsAt: { $gte: day.startOf('day').toJSDate(), $lt: day.endOf('day').toJSDate() },
-              };
-            }),
-            status: { $ne: AppointmentStatus.CANCELLED },
-          },
-          { orderBy: { startsAt: 'asc' } },
-        )
-      : [];
-    return { doctors, workplaces, todaysAppointments: todays, pendingInvites: invites };
+    return assistants.assistantDashboard(ctx);
   }
 
   @FieldResolver(() => InviteStatus)
   status(@Root() invite: AssistantInvite): InviteStatus {
-    return effectiveStatus(invite);
+    return assistants.effectiveStatus(invite);
   }
 
   @FieldResolver(() => Doctor)
   async doctor(@Root() invite: AssistantInvite, @Ctx() ctx: DoctorSubgraphContext) {
-    const d = await doctorById(ctx, invite.doctorId);
-    if (!d) throw new NotFoundError('Doctor');
-    return d;
+    return requireDoctor(ctx, invite.doctorId);
   }
 
   @FieldResolver(() => UserRef)
@@ -227,9 +84,7 @@ export class AssistantResolver {
 
   @FieldResolver(() => Workplace)
   async workplace(@Root() invite: AssistantInvite, @Ctx() ctx: DoctorSubgraphContext) {
-    const wp = await workplaceById(ctx, invite.workplaceId);
-    if (!wp) throw new NotFoundError('Workplace');
-    return wp;
+    return requireWorkplace(ctx, invite.workplaceId);
   }
 }
 
@@ -242,8 +97,6 @@ export class AssistantAssignmentResolver {
 
   @FieldResolver(() => Workplace)
   async workplace(@Root() a: AssistantAssignment, @Ctx() ctx: DoctorSubgraphContext) {
-    const wp = await workplaceById(ctx, a.workplaceId);
-    if (!wp) throw new NotFoundError('Workplace');
-    return wp;
+    return requireWorkplace(ctx, a.workplaceId);
   }
 }

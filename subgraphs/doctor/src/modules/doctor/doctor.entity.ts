@@ -29,7 +29,7 @@ export class Doctor {
   @Field()
   specialization!: string;
 
-  /** Shown to the doctor and admins only (doctor.resolver.ts). */
+  /** Shown to the doctor and admins only (licenseNumberOf in doctor.service.ts). */
   @Property({ type: 'string', length: 64, unique: true })
   licenseNumber!: string;
 

@@ -1,0 +1,84 @@
+import { NotFoundError, byKeys, groupByKeys, loader } from '@hc/graphql';
+import { Doctor } from './doctor/doctor.entity.js';
+import { Workplace } from './workplace/workplace.entity.js';
+import { Appointment, AppointmentStatus } from './appointment/appointment.entity.js';
+import type { DoctorSubgraphContext } from '../context.js';
+
+interface TakenKey {
+  doctorId: string;
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Per-request batched lookups shared by features: a list of N appointments, invites or
+ * workplaces costs one query per relation. They return rows as stored; who may see them is the
+ * services' call.
+ */
+export const load = {
+  doctor: (ctx: DoctorSubgraphContext, id: string) =>
+    loader<string, Doctor | null>(ctx, load.doctor, async (ids) =>
+      byKeys(ids, await ctx.em.find(Doctor, { id: { $in: [...ids] } }), (d) => d.id),
+    ).load(id),
+
+  /** The doctor profile of a user, if any. */
+  doctorOfUser: (ctx: DoctorSubgraphContext, userId: string) =>
+    loader<string, Doctor | null>(ctx, load.doctorOfUser, async (userIds) =>
+      byKeys(userIds, await ctx.em.find(Doctor, { userId: { $in: [...userIds] } }), (d) => d.userId),
+    ).load(userId),
+
+  workplace: (ctx: DoctorSubgraphContext, id: string) =>
+    loader<string, Workplace | null>(ctx, load.workplace, async (ids) =>
+      byKeys(ids, await ctx.em.find(Workplace, { id: { $in: [...ids] } }), (w) => w.id),
+    ).load(id),
+
+  /** Every workplace of each doctor, primary first. */
+  workplacesOfDoctor: (ctx: DoctorSubgraphContext, doctorId: string) =>
+    loader<string, Workplace[]>(ctx, load.workplacesOfDoctor, async (ids) =>
+      groupByKeys(
+        ids,
+        await ctx.em.find(Workplace, { doctorId: { $in: [...ids] } }, { orderBy: { isPrimary: 'desc', createdAt: 'asc' } }),
+        (w) => w.doctorId,
+      ),
+    ).load(doctorId),
+
+  appointment: (ctx: DoctorSubgraphContext, id: string) =>
+    loader<string, Appointment | null>(ctx, load.appointment, async (ids) =>
+      byKeys(ids, await ctx.em.find(Appointment, { id: { $in: [...ids] } }), (a) => a.id),
+    ).load(id),
+
+  /**
+   * Non-cancelled appointment times per doctor and range. A directory page asking
+   * availableSlots for every doctor costs one query (over the union of the ranges), not one each.
+   */
+  takenTimes: (ctx: DoctorSubgraphContext, doctorId: string, from: Date, to: Date) =>
+    loader<TakenKey, { startsAt: Date; endsAt: Date }[]>(ctx, load.takenTimes, async (keys) => {
+      const min = new Date(Math.min(...keys.map((k) => k.from.getTime())));
+      const max = new Date(Math.max(...keys.map((k) => k.to.getTime())));
+      const rows = await ctx.em.find(
+        Appointment,
+        {
+          doctorId: { $in: [...new Set(keys.map((k) => k.doctorId))] },
+          status: { $ne: AppointmentStatus.CANCELLED },
+          startsAt: { $lt: max },
+          endsAt: { $gt: min },
+        },
+        { fields: ['doctorId', 'startsAt', 'endsAt'] },
+      );
+      return keys.map((k) => rows.filter((a) => a.doctorId === k.doctorId && a.startsAt < k.to && a.endsAt > k.from));
+    }).load({ doctorId, from, to }),
+};
+
+/** A relation's doctor (of an appointment, workplace, invite): the row must exist. */
+export async function requireDoctor(ctx: DoctorSubgraphContext, id: string): Promise<Doctor> {
+  const doctor = await load.doctor(ctx, id);
+  if (!doctor) throw new NotFoundError('Doctor');
+  return doctor;
+}
+
+/** A relation's workplace (of an appointment, invite, assignment): the row must exist. */
+export async function requireWorkplace(ctx: DoctorSubgraphContext, id: string): Promise<Workplace> {
+  const wp = await load.workplace(ctx, id);
+  if (!wp) throw new NotFoundError('Workplace');
+  return wp;
+}
