@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, NotFoundError } from '@hc/graphql';
+import { BadUserInputError, NotFoundError, toAddressColumns } from '@hc/graphql';
 import { Workplace } from './workplace.entity.js';
 import type { WorkplaceInput } from './workplace.inputs.js';
 import type { Doctor } from '../doctor/doctor.entity.js';
@@ -32,17 +32,7 @@ function applyInput(wp: Workplace, input: WorkplaceInput): void {
   wp.currency = input.currency ?? null;
   wp.servicesOffered = input.servicesOffered ?? [];
   wp.insuranceAccepted = input.insuranceAccepted ?? [];
-  wp.storedAddress = input.address
-    ? {
-        type: input.address.type,
-        street: input.address.street,
-        city: input.address.city,
-        state: input.address.state ?? null,
-        postalCode: input.address.postalCode ?? null,
-        country: input.address.country,
-        isDefault: input.address.isDefault ?? false,
-      }
-    : null;
+  wp.storedAddress = toAddressColumns(input.address);
   wp.city = input.address?.city.trim() ?? null;
 }
 
