@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { DoctorConnection } from './doctor.resolver.js';
+import { DoctorConnection } from './doctor.types.js';
 import { pendingDoctors } from './doctor-review.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 

@@ -1,5 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { Connection } from '@hc/graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Doctor, VerificationStatus } from './doctor.entity.js';
 import { DoctorFilter, DoctorProfileInput } from './doctor.inputs.js';
 import * as doctors from './doctor.service.js';
@@ -8,9 +7,7 @@ import { Workplace } from '../workplace/workplace.entity.js';
 import { Slot } from '../availability/slots.js';
 import { availableSlots } from '../availability/availability.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';
-
-@ObjectType()
-export class DoctorConnection extends Connection(Doctor) {}
+import { DoctorConnection } from './doctor.types.js';
 
 @Resolver(() => Doctor)
 export class DoctorResolver {
