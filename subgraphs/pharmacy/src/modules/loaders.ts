@@ -4,6 +4,7 @@ import { PharmacyBranch } from './pharmacy/branch.entity.js';
 import { Item } from './catalogue/item.entity.js';
 import { Category } from './catalogue/category.entity.js';
 import { Delivery, OrderItem } from './order/order.entity.js';
+import { Reservation } from './reservation/reservation.entity.js';
 import { sqlRunner } from './sql.js';
 import type { PharmacySubgraphContext } from '../context.js';
 
@@ -13,6 +14,22 @@ export const load = {
     loader<string, Pharmacy | null>(ctx, load.pharmacy, async (ids) =>
       byKeys(ids, await ctx.em.find(Pharmacy, { id: { $in: [...ids] } }), (p) => p.id),
     ).load(id),
+
+  /** The pharmacy a user owns (one per PHARMACY user). */
+  pharmacyOfOwner: (ctx: PharmacySubgraphContext, ownerId: string) =>
+    loader<string, Pharmacy | null>(ctx, load.pharmacyOfOwner, async (ids) =>
+      byKeys(ids, await ctx.em.find(Pharmacy, { ownerId: { $in: [...ids] } }), (p) => p.ownerId),
+    ).load(ownerId),
+
+  /** A patient's reservations, newest first. */
+  reservationsOf: (ctx: PharmacySubgraphContext, patientId: string) =>
+    loader<string, Reservation[]>(ctx, load.reservationsOf, async (ids) =>
+      groupByKeys(
+        ids,
+        await ctx.em.find(Reservation, { patientId: { $in: [...ids] } }, { orderBy: { reservedAt: 'desc', id: 'desc' } }),
+        (r) => r.patientId,
+      ),
+    ).load(patientId),
 
   branch: (ctx: PharmacySubgraphContext, id: string) =>
     loader<string, PharmacyBranch | null>(ctx, load.branch, async (ids) =>

@@ -1,11 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError } from '@hc/graphql';
+import { ConflictError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockAndCheck } from '../stock/claim.js';
 import { linesValues, sqlRunner, type Run } from '../sql.js';
-import { OrderStatus, type AddressCopy } from './order.entity.js';
+import { Order, OrderStatus, type AddressCopy, type OrderConnection } from './order.entity.js';
 import type { PlaceOrderInput } from './order.inputs.js';
+import { validateLines } from '../stock/claim.js';
+import { myPharmacy } from '../pharmacy/access.js';
+import type { PharmacySubgraphContext } from '../../context.js';
 
 /** The one legal successor of each status on the happy path. */
 export const NEXT_STATUS: Partial<Record<OrderStatus, OrderStatus>> = {
@@ -197,4 +200,94 @@ export async function transition(em: EntityManager, orderId: string, from: Order
     });
     return true;
   });
+}
+
+/** The patient, the owner of the order's pharmacy, and admins; nobody else learns the order exists. */
+export async function canSeeOrder(ctx: PharmacySubgraphContext, order: Order): Promise<boolean> {
+  const user = ctx.auth.user;
+  if (!user) return false;
+  if (user.role === 'ADMIN' || order.patientId === user.id) return true;
+  return (await myPharmacy(ctx))?.id === order.pharmacyId;
+}
+
+async function visibleOrder(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  const order = await ctx.em.findOne(Order, { id });
+  if (!order || !(await canSeeOrder(ctx, order))) throw new NotFoundError('Order');
+  return order;
+}
+
+async function reload(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  ctx.em.clear();
+  return ctx.em.findOneOrFail(Order, { id });
+}
+
+/** A page of orders matching `where` (and `status`), newest first. */
+export async function ordersOf(
+  ctx: PharmacySubgraphContext,
+  where: Record<string, unknown>,
+  status: OrderStatus | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<OrderConnection> {
+  const cursor = await ctx.em.findByCursor(Order, {
+    where: { ...where, ...(status ? { status } : {}) },
+    first: pageSize(first),
+    after: after ?? undefined,
+    orderBy: { orderDate: 'desc', id: 'desc' },
+  });
+  return toConnection(cursor);
+}
+
+/** Orders of the caller's pharmacy (an empty page when the caller has none yet). */
+export async function pharmacyOrders(
+  ctx: PharmacySubgraphContext,
+  status: OrderStatus | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<OrderConnection> {
+  const pharmacy = await myPharmacy(ctx);
+  if (!pharmacy) {
+    pageSize(first);
+    return { nodes: [], totalCount: 0, pageInfo: { endCursor: null, hasNextPage: false } };
+  }
+  return ordersOf(ctx, { pharmacyId: pharmacy.id }, status, first, after);
+}
+
+/** The calling patient places an order (see placeOrder) and gets it back as stored. */
+export async function placeOrderAsPatient(ctx: PharmacySubgraphContext, input: PlaceOrderInput): Promise<Order> {
+  const user = requireUser(ctx.auth);
+  validateLines(input.items);
+  const id = await placeOrder(ctx.em, user.id, input);
+  return reload(ctx, id);
+}
+
+/** The pharmacy owner (or an admin) moves an order one step on, or cancels it. */
+export async function updateOrderStatus(ctx: PharmacySubgraphContext, id: string, status: OrderStatus): Promise<Order> {
+  const order = await visibleOrder(ctx, id);
+  const user = requireUser(ctx.auth);
+  if (user.role !== 'ADMIN' && (await myPharmacy(ctx))?.id !== order.pharmacyId) throw new NotFoundError('Order');
+  const from =
+    status === OrderStatus.CANCELLED
+      ? CANCELLABLE_BY_PHARMACY
+      : (Object.entries(NEXT_STATUS)
+          .filter(([, to]) => to === status)
+          .map(([f]) => f) as OrderStatus[]);
+  if (from.length === 0 || !(await transition(ctx.em, id, from, status))) {
+    const current = await reload(ctx, id);
+    throw new ConflictError(`An order cannot go from ${current.status} to ${status}`, 'INVALID_STATUS_TRANSITION');
+  }
+  return reload(ctx, id);
+}
+
+/** The patient while PENDING, the pharmacy before the goods leave; stock is restored once. */
+export async function cancelOrder(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  const order = await visibleOrder(ctx, id);
+  const user = requireUser(ctx.auth);
+  const ownsPharmacy = user.role === 'ADMIN' || (await myPharmacy(ctx))?.id === order.pharmacyId;
+  const from = ownsPharmacy ? CANCELLABLE_BY_PHARMACY : CANCELLABLE_BY_PATIENT;
+  if (!(await transition(ctx.em, id, from, OrderStatus.CANCELLED))) {
+    const current = await reload(ctx, id);
+    throw new ConflictError(`An order that is ${current.status} can no longer be cancelled`, 'INVALID_STATUS_TRANSITION');
+  }
+  return reload(ctx, id);
 }

@@ -1,8 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { ForbiddenError, groupByKeys, loader } from '@hc/graphql';
+import { ForbiddenError } from '@hc/graphql';
 import { UserRef } from './user.reference.js';
-import { OrderConnection, ordersOf } from '../order/order.resolver.js';
-import { OrderStatus } from '../order/order.entity.js';
+import { ordersOf } from '../order/order.service.js';
+import { OrderConnection, OrderStatus } from '../order/order.entity.js';
+import { load } from '../loaders.js';
 import { Reservation } from '../reservation/reservation.entity.js';
 import type { PharmacySubgraphContext } from '../../context.js';
 
@@ -31,12 +32,6 @@ export class UserOrdersResolver {
   @FieldResolver(() => [Reservation], { description: 'The user themself and admins; newest first.' })
   reservations(@Root() user: UserRef, @Ctx() ctx: PharmacySubgraphContext): Promise<Reservation[]> {
     requireSelfOrAdmin(ctx, user.id);
-    return loader<string, Reservation[]>(ctx, UserOrdersResolver, async (ids) =>
-      groupByKeys(
-        ids,
-        await ctx.em.find(Reservation, { patientId: { $in: [...ids] } }, { orderBy: { reservedAt: 'desc', id: 'desc' } }),
-        (r) => r.patientId,
-      ),
-    ).load(user.id);
+    return load.reservationsOf(ctx, user.id);
   }
 }
