@@ -11,6 +11,12 @@ import { ReservationResolver } from './modules/reservation/reservation.resolver.
 import { SearchResolver } from './modules/search/search.resolver.js';
 import { UserOrdersResolver } from './modules/user/user.resolver.js';
 import { userReference } from './modules/user/user.reference.js';
+import {
+  DispenseResolver,
+  PrescriptionBalanceResolver,
+  PrescriptionFulfilmentResolver,
+} from './modules/prescription/prescription.resolver.js';
+import { prescriptionReference } from './modules/prescription/prescription.reference.js';
 
 export const buildPharmacySchema = () =>
   buildSubgraph({
@@ -29,6 +35,15 @@ export const buildPharmacySchema = () =>
       ReservationResolver,
       SearchResolver,
       UserOrdersResolver,
+      PrescriptionFulfilmentResolver,
+      PrescriptionBalanceResolver,
+      DispenseResolver,
     ],
-    referenceResolvers: { ...userReference, ...pharmacyReferences, ...itemReference, ...orderReference },
+    referenceResolvers: {
+      ...userReference,
+      ...pharmacyReferences,
+      ...itemReference,
+      ...orderReference,
+      ...prescriptionReference,
+    },
   });

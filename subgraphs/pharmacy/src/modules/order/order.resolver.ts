@@ -7,6 +7,7 @@ import { Pharmacy } from '../pharmacy/pharmacy.entity.js';
 import { PharmacyBranch } from '../pharmacy/branch.entity.js';
 import { Item } from '../catalogue/item.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
+import { PrescriptionRef, prescriptionRef } from '../prescription/prescription.types.js';
 import { load } from '../loaders.js';
 import type { PharmacySubgraphContext } from '../../context.js';
 
@@ -58,6 +59,14 @@ export class OrderResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<OrderConnection> {
     return pharmacyOrders(ctx, status, first, after);
+  }
+
+  @FieldResolver(() => PrescriptionRef, {
+    nullable: true,
+    description: 'The prescription its prescription-only lines were dispensed against.',
+  })
+  prescription(@Root() order: Order): PrescriptionRef | null {
+    return order.prescriptionId ? prescriptionRef(order.prescriptionId) : null;
   }
 
   @FieldResolver(() => UserRef)

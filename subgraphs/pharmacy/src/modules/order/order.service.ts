@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockAndCheck } from '../stock/claim.js';
+import { dispense, releaseCtes, releaseOrder } from '../prescription/prescription.sql.js';
 import { linesValues, sqlRunner, type Run } from '../sql.js';
 import { Order, OrderStatus, type AddressCopy, type OrderConnection } from './order.entity.js';
 import type { PlaceOrderInput } from './order.inputs.js';
@@ -52,14 +53,16 @@ async function notifyLowStock(em: EntityManager, run: Run, branchId: string, ite
 /**
  * Places an order in one transaction: lock and check stock, take it with guarded updates
  * (quantity >= n; CHECK (quantity >= 0) is the backstop), copy the prices into the lines and
- * let the database sum them in numeric, consume the patient's own holds at the branch, write the
- * confirmation and any low-stock notice to the outbox. All of it commits or none of it.
+ * let the database sum them in numeric, consume the patient's own holds at the branch, take the
+ * prescription-only lines from the prescription's balance (one statement, see `dispense`), write
+ * the confirmation, the pharmacy-access event and any low-stock notice to the outbox. All of it
+ * commits or none of it.
  */
 export async function placeOrder(em: EntityManager, patientId: string, input: PlaceOrderInput): Promise<string> {
   return em.transactional(async (tx) => {
     const run = sqlRunner(tx);
     const lines = input.items.map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }));
-    const { pharmacyId, prescriptionId } = await lockAndCheck(run, {
+    const { pharmacyId, pharmacyOwnerId, prescriptionId, prescriptionLines } = await lockAndCheck(run, {
       branchId: input.branchId,
       lines,
       prescriptionId: input.prescriptionId,
@@ -76,6 +79,20 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
     });
 
     const orderId = randomUUID();
+    // The patient's own holds at this branch are used (or released) by this order: they stop
+    // counting, and units they held on a prescription go back to it before the order takes its own.
+    await run(
+      `with src as (
+         update reservations set status = 'FULFILLED', updated_at = now()
+          where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()
+         returning id
+       ), ${releaseCtes('reservation_id')}
+       select (select count(*) from relback)::int as released`,
+      [patientId, input.branchId],
+    );
+    if (prescriptionId) {
+      await dispense(run, { prescriptionId, patientId, branchId: input.branchId, orderId, lines: prescriptionLines });
+    }
     const address: AddressCopy | null = input.deliveryAddress
       ? {
           id: randomUUID(),
@@ -122,12 +139,15 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
     // Unreachable while the rows are locked and checked; kept so a logic slip can never oversell.
     if (order.taken !== lines.length) throw new ConflictError('Not enough stock', 'INSUFFICIENT_STOCK');
 
-    // The patient's own holds at this branch have just been used (or released): they stop counting.
-    await run(
-      `update reservations set status = 'FULFILLED', updated_at = now()
-        where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()`,
-      [patientId, input.branchId],
-    );
+    if (prescriptionId) {
+      // Lets the pharmacy's staff read the prescription at the doctor's side.
+      outbox.add(tx, 'prescription.pharmacy-access', {
+        prescriptionId,
+        pharmacyId,
+        pharmacyUserId: pharmacyOwnerId,
+        occurredAt: new Date().toISOString(),
+      });
+    }
     outbox.notify(tx, {
       idempotencyKey: `order:${orderId}:confirmed`,
       userId: patientId,
@@ -163,21 +183,22 @@ const trackingNumber = () => `TRK-${randomBytes(6).toString('hex').toUpperCase()
 
 /**
  * Moves an order from `from` (one of) to `to` with a conditional UPDATE: of two racing changes
- * exactly one matches, so a cancellation restores stock at most once. Returns false when the
+ * exactly one matches, so a cancellation restores stock and prescription units at most once. Returns false when the
  * order was not in an allowed status (the caller answers CONFLICT).
  */
 export async function transition(em: EntityManager, orderId: string, from: OrderStatus[], to: OrderStatus): Promise<boolean> {
   return em.transactional(async (tx) => {
     const run = sqlRunner(tx);
-    const [row] = await run<{ patientId: string; branchId: string }>(
+    const [row] = await run<{ patientId: string; branchId: string; prescriptionId: string | null }>(
       `update orders set status = ?, updated_at = now() where id = ? and status in (?)
-       returning patient_id as "patientId", branch_id as "branchId"`,
+       returning patient_id as "patientId", branch_id as "branchId", prescription_id as "prescriptionId"`,
       [to, orderId, from],
     );
     if (!row) return false;
     let tracking: string | null = null;
     if (to === OrderStatus.CANCELLED) {
       await restoreStock(run, orderId, row.branchId);
+      if (row.prescriptionId) await releaseOrder(run, orderId);
     } else if (to === OrderStatus.OUT_FOR_DELIVERY) {
       tracking = trackingNumber();
       await run(

@@ -1,9 +1,17 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection } from '@hc/graphql';
-import { Pharmacy } from './pharmacy.entity.js';
+import { Pharmacy, VerificationStatus } from './pharmacy.entity.js';
 import { PharmacyBranch } from './branch.entity.js';
 import { BranchInput, PharmacyInput } from './pharmacy.inputs.js';
-import { TOP_WINDOW_DAYS, addBranch, listPharmacies, upsertPharmacy } from './pharmacy.service.js';
+import {
+  TOP_WINDOW_DAYS,
+  addBranch,
+  listPharmacies,
+  pendingPharmacies,
+  pharmacyById,
+  reviewPharmacy,
+  upsertPharmacy,
+} from './pharmacy.service.js';
 import { UserRef, userRef } from '../user/user.reference.js';
 import { load } from '../loaders.js';
 import type { PharmacySubgraphContext } from '../../context.js';
@@ -28,9 +36,30 @@ export class PharmacyResolver {
     return addBranch(ctx, input);
   }
 
-  @Query(() => Pharmacy, { nullable: true })
+  @Query(() => Pharmacy, { nullable: true, description: 'APPROVED pharmacies; others only for their owner and admins.' })
   pharmacy(@Arg('id', () => ID) id: string, @Ctx() ctx: PharmacySubgraphContext): Promise<Pharmacy | null> {
-    return load.pharmacy(ctx, id);
+    return pharmacyById(ctx, id);
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => PharmacyConnection, { description: 'Admin: pharmacies waiting for review, oldest first.' })
+  pendingPharmacies(
+    @Ctx() ctx: PharmacySubgraphContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<PharmacyConnection> {
+    return pendingPharmacies(ctx, first, after);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => Pharmacy, { description: 'Admin: approves or rejects a pharmacy; the owner is notified.' })
+  reviewPharmacy(
+    @Arg('pharmacyId', () => ID) pharmacyId: string,
+    @Arg('status', () => VerificationStatus) status: VerificationStatus,
+    @Ctx() ctx: PharmacySubgraphContext,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<Pharmacy> {
+    return reviewPharmacy(ctx, pharmacyId, status, reason);
   }
 
   @Query(() => PharmacyConnection, {

@@ -5,6 +5,7 @@ import { ReserveInput } from '../order/order.inputs.js';
 import { OrderItem } from '../order/order.entity.js';
 import { PharmacyBranch } from '../pharmacy/branch.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
+import { PrescriptionRef, prescriptionRef } from '../prescription/prescription.types.js';
 import { load } from '../loaders.js';
 import type { PharmacySubgraphContext } from '../../context.js';
 
@@ -27,6 +28,14 @@ export class ReservationResolver {
   })
   status(@Root() r: Reservation): ReservationStatus {
     return effectiveStatus(r);
+  }
+
+  @FieldResolver(() => PrescriptionRef, {
+    nullable: true,
+    description: 'The prescription its prescription-only lines were dispensed against.',
+  })
+  prescription(@Root() r: Reservation): PrescriptionRef | null {
+    return r.prescriptionId ? prescriptionRef(r.prescriptionId) : null;
   }
 
   @FieldResolver(() => UserRef)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, requireUser } from '@hc/graphql';
 import { addToOutbox } from '@hc/jobs';
+import { dispense, releaseCtes } from '../prescription/prescription.sql.js';
 import { Reservation, ReservationStatus } from './reservation.entity.js';
 import type { ReserveInput } from '../order/order.inputs.js';
 import { lockAndCheck, validateLines } from '../stock/claim.js';
@@ -33,13 +34,29 @@ export async function reserveItems(ctx: PharmacySubgraphContext, input: ReserveI
   const id = await ctx.em.transactional(async (tx) => {
     const run = sqlRunner(tx);
     // Every active hold counts here, the caller's own included: a second reservation is additional stock.
-    await lockAndCheck(run, { branchId: input.branchId, lines, prescriptionId: input.prescriptionId, ownHoldsOf: null });
+    const claim = await lockAndCheck(run, {
+      branchId: input.branchId,
+      lines,
+      prescriptionId: input.prescriptionId,
+      ownHoldsOf: null,
+    });
     const reservationId = randomUUID();
+    const prescriptionId = claim.prescriptionId;
+    if (prescriptionId) {
+      // Held units count as dispensed until the hold lapses or is cancelled (then they go back).
+      await dispense(run, {
+        prescriptionId,
+        patientId: user.id,
+        branchId: input.branchId,
+        reservationId,
+        lines: claim.prescriptionLines,
+      });
+    }
     const [row] = await run<{ expiresAt: Date }>(
       `insert into reservations (id, patient_id, branch_id, prescription_id, status, reserved_at, expires_at)
        values (?, ?, ?, ?, 'ACTIVE', now(), now() + make_interval(secs => ?))
        returning expires_at as "expiresAt"`,
-      [reservationId, user.id, input.branchId, input.prescriptionId ?? null, ctx.reservationTtlMinutes * 60],
+      [reservationId, user.id, input.branchId, prescriptionId, ctx.reservationTtlMinutes * 60],
     );
     const values = linesValues(lines);
     await run(
@@ -49,6 +66,14 @@ export async function reserveItems(ctx: PharmacySubgraphContext, input: ReserveI
       [reservationId, ...values.params, input.branchId],
     );
     addToOutbox(tx, 'reservation.expire', { reservationId, expiresAt: new Date(row.expiresAt).toISOString() });
+    if (prescriptionId) {
+      addToOutbox(tx, 'prescription.pharmacy-access', {
+        prescriptionId,
+        pharmacyId: claim.pharmacyId,
+        pharmacyUserId: claim.pharmacyOwnerId,
+        occurredAt: new Date().toISOString(),
+      });
+    }
     return reservationId;
   });
   ctx.em.clear();
@@ -59,14 +84,18 @@ export async function reserveItems(ctx: PharmacySubgraphContext, input: ReserveI
 export async function cancelReservation(ctx: PharmacySubgraphContext, id: string): Promise<Reservation> {
   const reservation = await ctx.em.findOne(Reservation, { id });
   if (!reservation || !(await canSeeReservation(ctx, reservation))) throw new NotFoundError('Reservation');
-  const [row] = await sqlRunner(ctx.em)(
-    `update reservations set status = 'CANCELLED', updated_at = now()
-      where id = ? and status = 'ACTIVE' and expires_at > now() returning id`,
+  // One statement: the status change and the return of prescription units commit together, once.
+  const [row] = await sqlRunner(ctx.em)<{ n: number }>(
+    `with src as (
+       update reservations set status = 'CANCELLED', updated_at = now()
+        where id = ? and status = 'ACTIVE' and expires_at > now() returning id
+     ), ${releaseCtes('reservation_id')}
+     select (select count(*) from src)::int as n, (select count(*) from relback)::int as released`,
     [id],
   );
   ctx.em.clear();
   const current = await ctx.em.findOneOrFail(Reservation, { id });
-  if (!row)
+  if (row.n === 0)
     throw new ConflictError(`A reservation that is ${effectiveStatus(current)} cannot be cancelled`, 'INVALID_STATUS_TRANSITION');
   return current;
 }

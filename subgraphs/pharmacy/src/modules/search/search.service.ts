@@ -72,7 +72,7 @@ export async function search(
     // Pharmacy names are few: trigram word similarity on the name itself (GIN pharmacies_name_trgm).
     run<{ id: string }>(
       `select p.id from pharmacies p
-        where ? <% p.name
+        where ? <% p.name and p.verification_status = 'APPROVED'
           and (?::text is null or exists (select 1 from pharmacy_branches b where b.pharmacy_id = p.id and lower(b.city) = lower(?)))
         order by word_similarity(?, p.name) desc, p.name asc limit ?`,
       [q, c, c, q, limit],
@@ -89,6 +89,7 @@ export async function search(
            from m
            join stock_entries s on s.item_id = m.id and s.quantity > 0
            join pharmacy_branches b on b.id = s.branch_id
+           join pharmacies p on p.id = b.pharmacy_id and p.verification_status = 'APPROVED'
            left join lateral (
              select sum(ri.quantity) as held from reservation_items ri join reservations r on r.id = ri.reservation_id
               where r.branch_id = s.branch_id and ri.item_id = s.item_id and r.status = 'ACTIVE' and r.expires_at > now()
