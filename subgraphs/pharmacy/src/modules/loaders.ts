@@ -137,13 +137,15 @@ export const load = {
     loader<string, (Dispense & { prescriptionId: string })[]>(ctx, load.dispenses, async (ids) =>
       groupByKeys(
         ids,
-        await sqlRunner(ctx.em)<Dispense & { prescriptionId: string }>(
-          `select prescription_id as "prescriptionId", order_id as "orderId", reservation_id as "reservationId",
-                  branch_id as "branchId", item_id as "itemId", quantity, dispensed_at as "dispensedAt"
-             from prescription_dispenses where prescription_id in (?) and reverted_at is null
-            order by dispensed_at, id`,
-          [[...ids]],
-        ),
+        (
+          await sqlRunner(ctx.em)<Dispense & { prescriptionId: string }>(
+            `select prescription_id as "prescriptionId", order_id as "orderId", reservation_id as "reservationId",
+                    branch_id as "branchId", item_id as "itemId", quantity, dispensed_at as "dispensedAt"
+               from prescription_dispenses where prescription_id in (?) and reverted_at is null
+              order by dispensed_at, id`,
+            [[...ids]],
+          )
+        ).map((d) => ({ ...d, dispensedAt: new Date(d.dispensedAt) })),
         (d) => d.prescriptionId,
       ),
     ).load(prescriptionId),
