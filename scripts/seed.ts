@@ -6,7 +6,7 @@
 // through the public GraphQL API at the gateway, as an app would, so every rule (slots, stock,
 // permissions) applies to demo data too. Past appointments, which the API rightly refuses to
 // book, are written to the doctor database directly.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from '@hc/db';
@@ -17,6 +17,7 @@ import { publishUserChanged } from '../subgraphs/auth/src/modules/events/user-ev
 import { KeyStore } from '../subgraphs/auth/src/modules/keys/key-store.ts';
 import { TokenService } from '../subgraphs/auth/src/modules/tokens/token.service.ts';
 import { authEnv, loadConfig } from '@hc/config';
+import { applyPrescriptionChanged } from '../subgraphs/pharmacy/src/modules/prescription/prescription.consumer.ts';
 
 const GATEWAY = process.env.GATEWAY_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 3000}/graphql`;
 // Same resolution as the operator commands: env, else what `npm start` recorded (embedded PGlite), else defaults.
@@ -408,6 +409,12 @@ for (let p = 0; p < 5; p++) {
     },
     owner.token,
   );
+  // New pharmacies wait for review; the demo ones are approved by the admin.
+  await gql(
+    `mutation($id: ID!) { reviewPharmacy(pharmacyId: $id, status: APPROVED) { id } }`,
+    { id: upsertPharmacy.id },
+    admin.token,
+  );
   if (upsertPharmacy.branches.length > 0) continue; // seeded before
   const branchIds: string[] = [];
   for (let b = 0; b < 2; b++) {
@@ -475,6 +482,69 @@ for (let p = 0; p < 5; p++) {
 console.log(
   `  ${pharmacyOwners.length} pharmacies with 2 branches each, ${CATEGORIES.length} categories, 1,000 products with stock`,
 );
+
+// ---------------------------------------------------------------------------- prescriptions
+
+/** RFC 4122 version-5 UUID (SHA-1 of namespace + name): the same name gives the same id in every seed. */
+function uuidV5(name: string, namespace = '6ba7b811-9dad-11d1-80b4-00c04fd430c8'): string {
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name)
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const h = hash.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// The pharmacy's copy of six prescriptions, fed exactly as the doctor's `prescription.changed`
+// event would (version 1: when the doctor side publishes the same prescriptions, those events are
+// no newer and change nothing). Ids are UUIDv5 of `https://demo.health/prescription/NN` (and
+// `/appointment/NN`) in the URL namespace, so the doctor side can seed the same prescriptions.
+// Patient NN (patient01…06) was prescribed by doctor NN; prescriptions 01–03 are partly dispensed
+// through real orders.
+const pharmacyOrm = await MikroORM.init(ormConfig({ databaseUrl: dbUrl('pharmacy'), entities: [], migrations: [] }));
+const pconn = pharmacyOrm.em.getConnection();
+// Prescription-only items with stock, the same choice on every run: by name, then branch.
+const rxStock = await pconn.execute<{ itemId: string; branchId: string }[]>(
+  `select distinct on (i.name) i.id as "itemId", s.branch_id as "branchId"
+     from items i join stock_entries s on s.item_id = i.id and s.quantity >= 5
+    where i.prescription_required order by i.name, s.branch_id limit 12`,
+);
+let dispensedSeeded = 0;
+for (let n = 1; n <= Math.min(6, rxStock.length / 2); n++) {
+  const patient = patients[n - 1];
+  const doctor = doctors.find((d) => d.email === `doctor${pad(n)}@${DOMAIN}`) ?? doctors[n - 1];
+  const prescriptionId = uuidV5(`https://demo.health/prescription/${pad(n)}`);
+  const lines = [rxStock[2 * (n - 1)], rxStock[2 * (n - 1) + 1]];
+  await applyPrescriptionChanged(pharmacyOrm, {
+    prescriptionId,
+    patientId: patient.id,
+    doctorId: doctor.doctorId,
+    doctorUserId: doctor.id,
+    appointmentId: uuidV5(`https://demo.health/appointment/${pad(n)}`),
+    status: 'ACTIVE',
+    issuedAt: new Date(Date.now() - n * 86_400_000).toISOString(),
+    expiresAt: new Date(Date.now() + (30 - n) * 86_400_000).toISOString(),
+    items: lines.map((l) => ({ itemId: l.itemId, quantity: 4, dosageInstructions: 'Twice a day after meals' })),
+    version: 1,
+    occurredAt: new Date().toISOString(),
+  });
+  const [{ dispensed }] = await pconn.execute<{ dispensed: number }[]>(
+    `select coalesce(sum(dispensed), 0)::int as dispensed from prescription_lines where prescription_id = ?`,
+    [prescriptionId],
+  );
+  if (n <= 3 && dispensed === 0) {
+    await gql(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      { input: { branchId: lines[0].branchId, items: [{ itemId: lines[0].itemId, quantity: 2 }], prescriptionId } },
+      patient.token,
+    );
+    dispensedSeeded++;
+  }
+}
+await pharmacyOrm.close();
+console.log(`  prescriptions in the pharmacy copy for patient01…06 (${dispensedSeeded} newly partly dispensed)`);
 
 await authOrm.close();
 console.log(`
