@@ -49,7 +49,7 @@ export async function applyPrescriptionChanged(orm: MikroORM, e: PrescriptionCha
      ), l as (
        insert into prescription_lines (prescription_id, item_id, prescribed)
        select p.id, v.item_id, v.n from p, unnest(?::uuid[], ?::int[]) as v(item_id, n)
-       on conflict (prescription_id, item_id) do update set prescribed = greatest(excluded.prescribed, prescription_lines.dispensed)
+       on conflict (prescription_id, item_id) do nothing
        returning 1
      )
      select (select count(*) from p)::int as applied, (select count(*) from l)::int as lines`,

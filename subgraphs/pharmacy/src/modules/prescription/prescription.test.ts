@@ -95,6 +95,27 @@ describe('dispensing under concurrency', () => {
   });
 });
 
+describe('cost', () => {
+  it('a prescription adds exactly one statement to an order', async () => {
+    const { branchId, itemIds } = await seedPharmacy(h, {
+      items: [
+        { name: 'Counted rx', quantity: 50, price: '1.00', prescriptionRequired: true },
+        { name: 'Counted otc', quantity: 50, price: '1.00' },
+      ],
+    });
+    const patient = h.user('PATIENT');
+    const { event } = await feedPrescription(h, { patientId: patient.id, items: [{ itemId: itemIds[0], quantity: 50 }] });
+    const statementsOf = async (itemId: string, prescriptionId?: string) => {
+      const before = h.sg.counter.total;
+      ok(await order(patient.token, branchId, itemId, 1, prescriptionId));
+      return h.sg.counter.total - before;
+    };
+    const otc = await statementsOf(itemIds[1]);
+    const rx = await statementsOf(itemIds[0], event.prescriptionId);
+    expect(rx - otc).toBe(1);
+  });
+});
+
 describe('refusals', () => {
   it('unknown, another patient’s, expired, cancelled and not covering → PRESCRIPTION_INVALID; too many → EXHAUSTED; nothing moves', async () => {
     const { branchId, itemIds } = await seedPharmacy(h, {
