@@ -308,6 +308,8 @@ describe('the pharmacy copy', () => {
     });
     expect(result).toBe('applied');
     const atCancel = (await balanceOf(h, event.prescriptionId, itemIds[0])).dispensed;
+    // Anything that starts after the cancellation committed is refused.
+    expect(reasonOf(await order(patient.token, branchId, itemIds[0], 1, event.prescriptionId))).toBe('PRESCRIPTION_INVALID');
     const results = await Promise.all(inFlight);
     const after = await balanceOf(h, event.prescriptionId, itemIds[0]);
     expect(after.dispensed).toBe(atCancel);
