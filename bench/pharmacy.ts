@@ -82,7 +82,7 @@ try {
     const id = randomUUID();
     pharmacyIds.push(id);
     await db.execute(
-      `insert into pharmacies (id, owner_id, name, license_number, address, phone, email) values (?, ?, ?, ?, '1 Main St', '+20100000000', ?)`,
+      `insert into pharmacies (id, owner_id, name, license_number, address, phone, email, verification_status) values (?, ?, ?, ?, '1 Main St', '+20100000000', ?, 'APPROVED')`,
       [id, randomUUID(), `${BRANDS[p]} Pharmacy`, `BENCH-${p}`, `p${p}@bench.local`],
     );
     for (let b = 0; b < BRANCHES_PER_PHARMACY; b++) {

@@ -408,6 +408,12 @@ for (let p = 0; p < 5; p++) {
     },
     owner.token,
   );
+  // New pharmacies wait for review; the demo ones are approved by the admin.
+  await gql(
+    `mutation($id: ID!) { reviewPharmacy(pharmacyId: $id, status: APPROVED) { id } }`,
+    { id: upsertPharmacy.id },
+    admin.token,
+  );
   if (upsertPharmacy.branches.length > 0) continue; // seeded before
   const branchIds: string[] = [];
   for (let b = 0; b < 2; b++) {
@@ -477,21 +483,29 @@ console.log(
 );
 
 // Prescriptions written at some of the completed past visits, through the API, against
-// prescription-only catalogue items (read from the pharmacy database: the public product list
-// shows non-prescription items only). Once any exist, a rerun adds none.
+// prescription-only catalogue items that have stock (read from the pharmacy database: the public
+// product list shows non-prescription items only). The doctor subgraph publishes each one to the
+// pharmacy's copy through the outbox; once the copy has it, the first three are partly dispensed
+// through real orders. Once any prescription exists, a rerun adds none.
 {
   const rxDoctorOrm = await MikroORM.init(ormConfig({ databaseUrl: dbUrl('doctor'), entities: [], migrations: [] }));
   const pharmacyOrm = await MikroORM.init(ormConfig({ databaseUrl: dbUrl('pharmacy'), entities: [], migrations: [] }));
   const rx = rxDoctorOrm.em.getConnection();
+  const pconn = pharmacyOrm.em.getConnection();
   const [{ count: existing }] = await rx.execute<{ count: string }[]>(`select count(*) from prescriptions`);
   let written = 0;
+  let dispensedSeeded = 0;
   if (Number(existing) === 0) {
-    const items = await pharmacyOrm.em
-      .getConnection()
-      .execute<{ id: string; name: string }[]>(`select id, name from items where prescription_required order by name limit 40`);
-    const visits = await rx.execute<{ id: string; doctor_user_id: string }[]>(
-      `select id, doctor_user_id from appointments where status = 'COMPLETED' and starts_at < now() order by starts_at desc limit 8`,
+    // Prescription-only items with stock, the same choice on every run: by name, then branch.
+    const items = await pconn.execute<{ itemId: string; branchId: string }[]>(
+      `select distinct on (i.name) i.id as "itemId", s.branch_id as "branchId"
+         from items i join stock_entries s on s.item_id = i.id and s.quantity >= 5
+        where i.prescription_required order by i.name, s.branch_id limit 16`,
     );
+    const visits = await rx.execute<{ id: string; doctor_user_id: string; patient_id: string }[]>(
+      `select id, doctor_user_id, patient_id from appointments where status = 'COMPLETED' and starts_at < now() order by starts_at desc limit 8`,
+    );
+    const issued: { id: string; patientId: string; line: { itemId: string; branchId: string } }[] = [];
     for (const [i, v] of visits.entries()) {
       const doctor = doctors.find((d) => d.id === v.doctor_user_id);
       if (!doctor || items.length < 2) continue;
@@ -502,8 +516,8 @@ console.log(
           input: {
             appointmentId: v.id,
             items: lines.map((item, k) => ({
-              itemId: item.id,
-              quantity: k === 0 ? 30 : 14,
+              itemId: item.itemId,
+              quantity: k === 0 ? 4 : 2,
               dosageInstructions: k === 0 ? '1 tablet every morning' : '1 tablet twice a day after meals',
             })),
             notes: 'Seeded demo prescription',
@@ -519,11 +533,29 @@ console.log(
           { id: issuePrescription.id, reason: 'Replaced by a different dosage' },
           doctor.token,
         );
+      else issued.push({ id: issuePrescription.id, patientId: v.patient_id, line: lines[0] });
+    }
+    // Partly dispense the first three once the pharmacy's copy has them (event lag ≈ a second).
+    for (const p of issued.slice(0, 3)) {
+      const patient = patients.find((a) => a.id === p.patientId);
+      if (!patient) continue;
+      for (let t = 0; t < 30; t++) {
+        const rows = await pconn.execute(`select 1 from prescriptions where id = ?`, [p.id]);
+        if (rows.length) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await gql(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+        { input: { branchId: p.line.branchId, items: [{ itemId: p.line.itemId, quantity: 2 }], prescriptionId: p.id } },
+        patient.token,
+      )
+        .then(() => dispensedSeeded++)
+        .catch((error) => console.warn(`  prescription order not placed: ${(error as Error).message}`));
     }
   }
   await rxDoctorOrm.close();
   await pharmacyOrm.close();
-  console.log(`  ${written} new prescriptions at completed visits (the last one cancelled)`);
+  console.log(`  ${written} new prescriptions at completed visits (the last one cancelled, ${dispensedSeeded} partly dispensed)`);
 }
 
 await authOrm.close();

@@ -59,7 +59,7 @@ export class Migration20261124000000_init extends Migration {
       "created_at" timestamptz not null default now(),
       "updated_at" timestamptz not null default now()
     );`);
-    // Search (search.resolver.ts): query words are corrected against the vocabulary of item-name
+    // Search (search.service.ts): query words are corrected against the vocabulary of item-name
     // words by trigram similarity (a small table), then items are found by full-text match on the
     // corrected words. Matching trigrams against every item name instead rechecks thousands of
     // long names per query (measured ~100 ms at 10,000 items). The catalogue changes rarely, so

@@ -1,9 +1,11 @@
 import { pharmacyEnv, type PharmacyConfig } from '@hc/config';
-import { OutboxRelay, QUEUES, createConsumer, type ReservationExpireEvent } from '@hc/jobs';
+import type { Job } from 'bullmq';
+import { OutboxRelay, QUEUES, createConsumer, type PrescriptionChangedEvent, type ReservationExpireEvent } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildPharmacySchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { process as expireReservation } from './modules/reservation/reservation-expire.job.js';
+import { process as applyPrescription } from './modules/prescription/prescription.consumer.js';
 import type { PharmacySubgraphContext } from './context.js';
 
 /** The pharmacy subgraph: pharmacies, catalogue, stock, orders, reservations. */
@@ -19,12 +21,15 @@ export const pharmacySubgraph: SubgraphDefinition<PharmacyConfig, PharmacySubgra
     const { schema } = await buildPharmacySchema();
     const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
     // pharmacy-events also receives auth's user.changed; this subgraph keeps no user copy, so those are acknowledged.
-    const events = createConsumer<ReservationExpireEvent>({
+    const events = createConsumer<ReservationExpireEvent | PrescriptionChangedEvent>({
       queue: QUEUES.pharmacyEvents,
       redisUrl: config.REDIS_URL,
       prefix: config.REDIS_PREFIX,
       logger,
-      handler: (job) => expireReservation(orm, job),
+      handler: (job) =>
+        job.name === 'prescription.changed'
+          ? applyPrescription(orm, job as Job<PrescriptionChangedEvent>)
+          : expireReservation(orm, job as Job<ReservationExpireEvent>),
     });
     return {
       schema,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { gql, signTestToken, startTestSubgraph, type GraphQLResponse } from '@hc/testing';
 import type { Role } from '@hc/auth';
+import type { PrescriptionChangedEvent } from '@hc/jobs';
+import { process as applyPrescription } from '../src/modules/prescription/prescription.consumer.js';
 
 export type Harness = Awaited<ReturnType<typeof startPharmacy>>;
 
@@ -26,8 +28,11 @@ export interface SeedItem {
   prescriptionRequired?: boolean;
 }
 
-/** A PHARMACY owner with a pharmacy, one branch in `city` and the given stock, all through the API. */
-export async function seedPharmacy(h: Harness, opts: { name?: string; city?: string; items: SeedItem[] }) {
+/** A PHARMACY owner with a pharmacy (approved by an admin unless `approve: false`), one branch in `city` and the given stock, all through the API. */
+export async function seedPharmacy(
+  h: Harness,
+  opts: { name?: string; city?: string; items: SeedItem[]; /** default true */ approve?: boolean },
+) {
   const owner = h.user('PHARMACY');
   const tag = randomUUID().slice(0, 8);
   const p = ok(
@@ -45,6 +50,15 @@ export async function seedPharmacy(h: Harness, opts: { name?: string; city?: str
       owner.token,
     ),
   ).upsertPharmacy;
+  if (opts.approve !== false) {
+    ok(
+      await h.call(
+        `mutation($id: ID!) { reviewPharmacy(pharmacyId: $id, status: APPROVED) { verificationStatus } }`,
+        { id: p.id },
+        h.user('ADMIN').token,
+      ),
+    );
+  }
   const branch = ok(
     await h.call(
       `mutation($input: BranchInput!) { addBranch(input: $input) { id } }`,
@@ -114,4 +128,45 @@ export async function quantityOf(h: Harness, branchId: string, itemId: string): 
       itemId,
     ]);
   return row.quantity;
+}
+
+export interface PrescriptionFeed {
+  id?: string;
+  patientId: string;
+  items: { itemId: string; quantity: number }[];
+  status?: 'ACTIVE' | 'CANCELLED';
+  version?: number;
+  /** Default: 30 days from now. */
+  expiresAt?: Date;
+  doctorUserId?: string;
+}
+
+/** Feeds the pharmacy's copy exactly as the doctor's `prescription.changed` event would (through the consumer). */
+export async function feedPrescription(h: Harness, p: PrescriptionFeed) {
+  const event: PrescriptionChangedEvent = {
+    prescriptionId: p.id ?? randomUUID(),
+    patientId: p.patientId,
+    doctorId: randomUUID(),
+    doctorUserId: p.doctorUserId ?? randomUUID(),
+    appointmentId: randomUUID(),
+    status: p.status ?? 'ACTIVE',
+    issuedAt: new Date().toISOString(),
+    expiresAt: (p.expiresAt ?? new Date(Date.now() + 30 * 86_400_000)).toISOString(),
+    items: p.items.map((i) => ({ ...i, dosageInstructions: null })),
+    version: p.version ?? 1,
+    occurredAt: new Date().toISOString(),
+  };
+  const result = await applyPrescription(h.sg.orm, { name: 'prescription.changed', data: event });
+  return { event, result };
+}
+
+/** Prescribed and dispensed units of one prescription line, from the pharmacy's copy. */
+export async function balanceOf(h: Harness, prescriptionId: string, itemId: string) {
+  const [row] = await h.sg.orm.em
+    .getConnection()
+    .execute<{ prescribed: number; dispensed: number }[]>(
+      `select prescribed, dispensed from prescription_lines where prescription_id = ? and item_id = ?`,
+      [prescriptionId, itemId],
+    );
+  return row;
 }

@@ -33,11 +33,19 @@ describe('pharmacy through the gateway', () => {
     sg = await startSupergraph();
     owner = await createUser('PHARMACY', 'Olivia Owner');
     patient = await createUser('PATIENT', 'Pat Patient');
-    ok(
+    const pharmacyId = ok(
       await sg.query(
         `mutation { upsertPharmacy(input: { name: "Gateway Pharmacy", licenseNumber: "GW-1", address: "1 St", phone: "+20100000000", email: "gw@example.com" }) { id } }`,
         {},
         owner.token,
+      ),
+    ).upsertPharmacy.id;
+    const admin = await createUser('ADMIN', 'Ada Admin');
+    ok(
+      await sg.query(
+        `mutation($id: ID!) { reviewPharmacy(pharmacyId: $id, status: APPROVED) { id } }`,
+        { id: pharmacyId },
+        admin.token,
       ),
     );
     branchId = ok(

@@ -148,6 +148,12 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
     variables: [v('orderId'), v('status'), v('trackingNumber', VariableType.STRING, false)],
   },
   {
+    name: 'pharmacy.reviewed',
+    subject: 'Your pharmacy review',
+    line: 'Your pharmacy {{pharmacyName}} was reviewed: {{status}}.{{#if reason}} Reason: {{reason}}{{/if}}',
+    variables: [v('pharmacyName'), v('status'), v('reason', VariableType.STRING, false)],
+  },
+  {
     name: 'stock.low',
     subject: 'Low stock',
     line: '{{itemName}} at {{branchName}} is low: {{quantity}} left (minimum {{minStockLevel}}).',

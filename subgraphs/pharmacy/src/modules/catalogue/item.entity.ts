@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Connection } from '@hc/graphql';
 
 @ObjectType()
 export class MedicineInfo {
@@ -66,3 +67,6 @@ export class Item {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+@ObjectType()
+export class ItemConnection extends Connection(Item) {}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '@hc/graphql';
+import { Connection, DecimalScalar } from '@hc/graphql';
 
 export enum OrderStatus {
   PENDING = 'PENDING',
@@ -73,6 +73,9 @@ export class Order {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+@ObjectType()
+export class OrderConnection extends Connection(Order) {}
 
 /** One line of an order or a reservation, with the unit price fixed when it was placed. */
 @ObjectType()

@@ -1,11 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError } from '@hc/graphql';
+import { ConflictError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockAndCheck } from '../stock/claim.js';
+import { dispense, releaseCtes, releaseOrder } from '../prescription/prescription.sql.js';
 import { linesValues, sqlRunner, type Run } from '../sql.js';
-import { OrderStatus, type AddressCopy } from './order.entity.js';
+import { Order, OrderStatus, type AddressCopy, type OrderConnection } from './order.entity.js';
 import type { PlaceOrderInput } from './order.inputs.js';
+import { validateLines } from '../stock/claim.js';
+import { myPharmacy } from '../pharmacy/access.js';
+import type { PharmacySubgraphContext } from '../../context.js';
 
 /** The one legal successor of each status on the happy path. */
 export const NEXT_STATUS: Partial<Record<OrderStatus, OrderStatus>> = {
@@ -49,14 +53,16 @@ async function notifyLowStock(em: EntityManager, run: Run, branchId: string, ite
 /**
  * Places an order in one transaction: lock and check stock, take it with guarded updates
  * (quantity >= n; CHECK (quantity >= 0) is the backstop), copy the prices into the lines and
- * let the database sum them in numeric, consume the patient's own holds at the branch, write the
- * confirmation and any low-stock notice to the outbox. All of it commits or none of it.
+ * let the database sum them in numeric, consume the patient's own holds at the branch, take the
+ * prescription-only lines from the prescription's balance (one statement, see `dispense`), write
+ * the confirmation, the pharmacy-access event and any low-stock notice to the outbox. All of it
+ * commits or none of it.
  */
 export async function placeOrder(em: EntityManager, patientId: string, input: PlaceOrderInput): Promise<string> {
   return em.transactional(async (tx) => {
     const run = sqlRunner(tx);
     const lines = input.items.map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }));
-    const { pharmacyId, prescriptionId } = await lockAndCheck(run, {
+    const { pharmacyId, pharmacyOwnerId, prescriptionId, prescriptionLines } = await lockAndCheck(run, {
       branchId: input.branchId,
       lines,
       prescriptionId: input.prescriptionId,
@@ -73,6 +79,20 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
     });
 
     const orderId = randomUUID();
+    // The patient's own holds at this branch are used (or released) by this order: they stop
+    // counting, and units they held on a prescription go back to it before the order takes its own.
+    await run(
+      `with src as (
+         update reservations set status = 'FULFILLED', updated_at = now()
+          where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()
+         returning id
+       ), ${releaseCtes('reservation_id')}
+       select (select count(*) from relback)::int as released`,
+      [patientId, input.branchId],
+    );
+    if (prescriptionId) {
+      await dispense(run, { prescriptionId, patientId, branchId: input.branchId, orderId, lines: prescriptionLines });
+    }
     const address: AddressCopy | null = input.deliveryAddress
       ? {
           id: randomUUID(),
@@ -119,12 +139,15 @@ export async function placeOrder(em: EntityManager, patientId: string, input: Pl
     // Unreachable while the rows are locked and checked; kept so a logic slip can never oversell.
     if (order.taken !== lines.length) throw new ConflictError('Not enough stock', 'INSUFFICIENT_STOCK');
 
-    // The patient's own holds at this branch have just been used (or released): they stop counting.
-    await run(
-      `update reservations set status = 'FULFILLED', updated_at = now()
-        where patient_id = ? and branch_id = ? and status = 'ACTIVE' and expires_at > now()`,
-      [patientId, input.branchId],
-    );
+    if (prescriptionId) {
+      // Lets the pharmacy's staff read the prescription at the doctor's side.
+      outbox.add(tx, 'prescription.pharmacy-access', {
+        prescriptionId,
+        pharmacyId,
+        pharmacyUserId: pharmacyOwnerId,
+        occurredAt: new Date().toISOString(),
+      });
+    }
     outbox.notify(tx, {
       idempotencyKey: `order:${orderId}:confirmed`,
       userId: patientId,
@@ -160,21 +183,22 @@ const trackingNumber = () => `TRK-${randomBytes(6).toString('hex').toUpperCase()
 
 /**
  * Moves an order from `from` (one of) to `to` with a conditional UPDATE: of two racing changes
- * exactly one matches, so a cancellation restores stock at most once. Returns false when the
+ * exactly one matches, so a cancellation restores stock and prescription units at most once. Returns false when the
  * order was not in an allowed status (the caller answers CONFLICT).
  */
 export async function transition(em: EntityManager, orderId: string, from: OrderStatus[], to: OrderStatus): Promise<boolean> {
   return em.transactional(async (tx) => {
     const run = sqlRunner(tx);
-    const [row] = await run<{ patientId: string; branchId: string }>(
+    const [row] = await run<{ patientId: string; branchId: string; prescriptionId: string | null }>(
       `update orders set status = ?, updated_at = now() where id = ? and status in (?)
-       returning patient_id as "patientId", branch_id as "branchId"`,
+       returning patient_id as "patientId", branch_id as "branchId", prescription_id as "prescriptionId"`,
       [to, orderId, from],
     );
     if (!row) return false;
     let tracking: string | null = null;
     if (to === OrderStatus.CANCELLED) {
       await restoreStock(run, orderId, row.branchId);
+      if (row.prescriptionId) await releaseOrder(run, orderId);
     } else if (to === OrderStatus.OUT_FOR_DELIVERY) {
       tracking = trackingNumber();
       await run(
@@ -197,4 +221,94 @@ export async function transition(em: EntityManager, orderId: string, from: Order
     });
     return true;
   });
+}
+
+/** The patient, the owner of the order's pharmacy, and admins; nobody else learns the order exists. */
+export async function canSeeOrder(ctx: PharmacySubgraphContext, order: Order): Promise<boolean> {
+  const user = ctx.auth.user;
+  if (!user) return false;
+  if (user.role === 'ADMIN' || order.patientId === user.id) return true;
+  return (await myPharmacy(ctx))?.id === order.pharmacyId;
+}
+
+async function visibleOrder(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  const order = await ctx.em.findOne(Order, { id });
+  if (!order || !(await canSeeOrder(ctx, order))) throw new NotFoundError('Order');
+  return order;
+}
+
+async function reload(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  ctx.em.clear();
+  return ctx.em.findOneOrFail(Order, { id });
+}
+
+/** A page of orders matching `where` (and `status`), newest first. */
+export async function ordersOf(
+  ctx: PharmacySubgraphContext,
+  where: Record<string, unknown>,
+  status: OrderStatus | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<OrderConnection> {
+  const cursor = await ctx.em.findByCursor(Order, {
+    where: { ...where, ...(status ? { status } : {}) },
+    first: pageSize(first),
+    after: after ?? undefined,
+    orderBy: { orderDate: 'desc', id: 'desc' },
+  });
+  return toConnection(cursor);
+}
+
+/** Orders of the caller's pharmacy (an empty page when the caller has none yet). */
+export async function pharmacyOrders(
+  ctx: PharmacySubgraphContext,
+  status: OrderStatus | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<OrderConnection> {
+  const pharmacy = await myPharmacy(ctx);
+  if (!pharmacy) {
+    pageSize(first);
+    return { nodes: [], totalCount: 0, pageInfo: { endCursor: null, hasNextPage: false } };
+  }
+  return ordersOf(ctx, { pharmacyId: pharmacy.id }, status, first, after);
+}
+
+/** The calling patient places an order (see placeOrder) and gets it back as stored. */
+export async function placeOrderAsPatient(ctx: PharmacySubgraphContext, input: PlaceOrderInput): Promise<Order> {
+  const user = requireUser(ctx.auth);
+  validateLines(input.items);
+  const id = await placeOrder(ctx.em, user.id, input);
+  return reload(ctx, id);
+}
+
+/** The pharmacy owner (or an admin) moves an order one step on, or cancels it. */
+export async function updateOrderStatus(ctx: PharmacySubgraphContext, id: string, status: OrderStatus): Promise<Order> {
+  const order = await visibleOrder(ctx, id);
+  const user = requireUser(ctx.auth);
+  if (user.role !== 'ADMIN' && (await myPharmacy(ctx))?.id !== order.pharmacyId) throw new NotFoundError('Order');
+  const from =
+    status === OrderStatus.CANCELLED
+      ? CANCELLABLE_BY_PHARMACY
+      : (Object.entries(NEXT_STATUS)
+          .filter(([, to]) => to === status)
+          .map(([f]) => f) as OrderStatus[]);
+  if (from.length === 0 || !(await transition(ctx.em, id, from, status))) {
+    const current = await reload(ctx, id);
+    throw new ConflictError(`An order cannot go from ${current.status} to ${status}`, 'INVALID_STATUS_TRANSITION');
+  }
+  return reload(ctx, id);
+}
+
+/** The patient while PENDING, the pharmacy before the goods leave; stock is restored once. */
+export async function cancelOrder(ctx: PharmacySubgraphContext, id: string): Promise<Order> {
+  const order = await visibleOrder(ctx, id);
+  const user = requireUser(ctx.auth);
+  const ownsPharmacy = user.role === 'ADMIN' || (await myPharmacy(ctx))?.id === order.pharmacyId;
+  const from = ownsPharmacy ? CANCELLABLE_BY_PHARMACY : CANCELLABLE_BY_PATIENT;
+  if (!(await transition(ctx.em, id, from, OrderStatus.CANCELLED))) {
+    const current = await reload(ctx, id);
+    throw new ConflictError(`An order that is ${current.status} can no longer be cancelled`, 'INVALID_STATUS_TRANSITION');
+  }
+  return reload(ctx, id);
 }

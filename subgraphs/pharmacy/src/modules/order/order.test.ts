@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCode } from '@hc/testing';
-import { ok, PLACE_ORDER, quantityOf, seedPharmacy, startPharmacy, type Harness } from '../../../test/harness.js';
+import {
+  balanceOf,
+  feedPrescription,
+  ok,
+  PLACE_ORDER,
+  quantityOf,
+  seedPharmacy,
+  startPharmacy,
+  type Harness,
+} from '../../../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -98,16 +107,25 @@ describe('placeOrder', () => {
     expect(await quantityOf(h, branchId, itemIds[0])).toBe(50);
   });
 
-  it('prescription-only item without prescriptionId → BAD_USER_INPUT; with one it goes through', async () => {
+  it('prescription-only item: no prescriptionId → CONFLICT PRESCRIPTION_REQUIRED; a made-up id → PRESCRIPTION_INVALID; a real one goes through', async () => {
     const { branchId, itemIds } = await seedPharmacy(h, {
       items: [{ name: 'Amoxicillin', quantity: 5, price: '9.99', prescriptionRequired: true }],
     });
     const patient = h.user('PATIENT');
     const res = await place(patient.token, branchId, [{ itemId: itemIds[0], quantity: 1 }]);
-    expect(errorCode(res)).toBe('BAD_USER_INPUT');
-    expect(res.errors![0].extensions!.fields).toEqual([expect.objectContaining({ field: 'prescriptionId' })]);
-    const withRx = await place(patient.token, branchId, [{ itemId: itemIds[0], quantity: 1 }], { prescriptionId: randomUUID() });
+    expect(errorCode(res)).toBe('CONFLICT');
+    expect(res.errors![0].extensions).toMatchObject({ reason: 'PRESCRIPTION_REQUIRED', item: 'Amoxicillin' });
+    const madeUp = await place(patient.token, branchId, [{ itemId: itemIds[0], quantity: 1 }], { prescriptionId: randomUUID() });
+    expect(errorCode(madeUp)).toBe('CONFLICT');
+    expect(madeUp.errors![0].extensions).toMatchObject({ reason: 'PRESCRIPTION_INVALID' });
+    expect(await quantityOf(h, branchId, itemIds[0])).toBe(5);
+    const { event } = await feedPrescription(h, { patientId: patient.id, items: [{ itemId: itemIds[0], quantity: 2 }] });
+    const withRx = await place(patient.token, branchId, [{ itemId: itemIds[0], quantity: 1 }], {
+      prescriptionId: event.prescriptionId,
+    });
     expect(ok(withRx).placeOrder.totalAmount).toBe('9.99');
+    expect(await quantityOf(h, branchId, itemIds[0])).toBe(4);
+    expect(await balanceOf(h, event.prescriptionId, itemIds[0])).toEqual({ prescribed: 2, dispensed: 1 });
   });
 
   it('rejects zero, negative, unknown and other-branch items with errors naming the line', async () => {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum VerificationStatus {
+  PENDING = 'PENDING',
+  APPROVED = 'APPROVED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(VerificationStatus, { name: 'VerificationStatus' });
 
 /** A pharmacy business; one per PHARMACY user (its owner). Public information. */
 @Entity({ tableName: 'pharmacies' })
@@ -33,6 +40,18 @@ export class Pharmacy {
   @Property({ type: 'string', length: 254 })
   @Field()
   email!: string;
+
+  /** Only APPROVED pharmacies are listed, searchable and take orders and reservations. */
+  @Enum({ items: () => VerificationStatus, columnType: 'varchar(20)' })
+  @Field(() => VerificationStatus, { description: 'Public listings and new orders: APPROVED only.' })
+  verificationStatus: VerificationStatus = VerificationStatus.PENDING;
+
+  /** Why an admin rejected it (told to the owner); not public. */
+  @Property({ type: 'text', nullable: true })
+  reviewReason?: string | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  reviewedAt?: Date | null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

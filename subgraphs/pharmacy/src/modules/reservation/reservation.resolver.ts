@@ -1,81 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { ConflictError, NotFoundError, requireUser } from '@hc/graphql';
-import { addToOutbox } from '@hc/jobs';
 import { Reservation, ReservationStatus } from './reservation.entity.js';
+import { cancelReservation, effectiveStatus, reserveItems } from './reservation.service.js';
 import { ReserveInput } from '../order/order.inputs.js';
 import { OrderItem } from '../order/order.entity.js';
-import { lockAndCheck, validateLines } from '../stock/claim.js';
-import { linesValues, sqlRunner } from '../sql.js';
-import { myPharmacy } from '../pharmacy/access.js';
 import { PharmacyBranch } from '../pharmacy/branch.entity.js';
 import { UserRef, userRef } from '../user/user.reference.js';
+import { PrescriptionRef, prescriptionRef } from '../prescription/prescription.types.js';
 import { load } from '../loaders.js';
 import type { PharmacySubgraphContext } from '../../context.js';
-
-/** The patient, the owner of the reservation's branch, and admins. */
-async function canSeeReservation(ctx: PharmacySubgraphContext, r: Reservation): Promise<boolean> {
-  const user = ctx.auth.user;
-  if (!user) return false;
-  if (user.role === 'ADMIN' || user.id === r.patientId) return true;
-  const pharmacy = await myPharmacy(ctx);
-  return !!pharmacy && (await load.branch(ctx, r.branchId))?.pharmacyId === pharmacy.id;
-}
 
 @Resolver(() => Reservation)
 export class ReservationResolver {
   @Authorized('PATIENT')
   @Mutation(() => Reservation, { description: 'Patient: holds stock at one branch for RESERVATION_TTL_MINUTES (default 2 h).' })
-  async reserveItems(
-    @Arg('input', () => ReserveInput) input: ReserveInput,
-    @Ctx() ctx: PharmacySubgraphContext,
-  ): Promise<Reservation> {
-    const user = requireUser(ctx.auth);
-    validateLines(input.items);
-    const lines = input.items.map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }));
-    const id = await ctx.em.transactional(async (tx) => {
-      const run = sqlRunner(tx);
-      // Every active hold counts here, the caller's own included: a second reservation is additional stock.
-      await lockAndCheck(run, { branchId: input.branchId, lines, prescriptionId: input.prescriptionId, ownHoldsOf: null });
-      const reservationId = randomUUID();
-      const [row] = await run<{ expiresAt: Date }>(
-        `insert into reservations (id, patient_id, branch_id, prescription_id, status, reserved_at, expires_at)
-         values (?, ?, ?, ?, 'ACTIVE', now(), now() + make_interval(secs => ?))
-         returning expires_at as "expiresAt"`,
-        [reservationId, user.id, input.branchId, input.prescriptionId ?? null, ctx.reservationTtlMinutes * 60],
-      );
-      const values = linesValues(lines);
-      await run(
-        `insert into reservation_items (reservation_id, item_id, quantity, unit_price)
-         select ?, v.item_id, v.n, s.price from ${values.sql} as v(item_id, n)
-           join stock_entries s on s.branch_id = ? and s.item_id = v.item_id`,
-        [reservationId, ...values.params, input.branchId],
-      );
-      addToOutbox(tx, 'reservation.expire', { reservationId, expiresAt: new Date(row.expiresAt).toISOString() });
-      return reservationId;
-    });
-    ctx.em.clear();
-    return ctx.em.findOneOrFail(Reservation, { id });
+  reserveItems(@Arg('input', () => ReserveInput) input: ReserveInput, @Ctx() ctx: PharmacySubgraphContext): Promise<Reservation> {
+    return reserveItems(ctx, input);
   }
 
   @Authorized()
   @Mutation(() => Reservation, { description: "The patient or the branch's pharmacy: releases an active hold." })
-  async cancelReservation(@Arg('id', () => ID) id: string, @Ctx() ctx: PharmacySubgraphContext): Promise<Reservation> {
-    const reservation = await ctx.em.findOne(Reservation, { id });
-    if (!reservation || !(await canSeeReservation(ctx, reservation))) throw new NotFoundError('Reservation');
-    const [row] = await sqlRunner(ctx.em)(
-      `update reservations set status = 'CANCELLED', updated_at = now()
-        where id = ? and status = 'ACTIVE' and expires_at > now() returning id`,
-      [id],
-    );
-    ctx.em.clear();
-    const current = await ctx.em.findOneOrFail(Reservation, { id });
-    if (!row)
-      throw new ConflictError(
-        `A reservation that is ${effectiveStatus(current)} cannot be cancelled`,
-        'INVALID_STATUS_TRANSITION',
-      );
-    return current;
+  cancelReservation(@Arg('id', () => ID) id: string, @Ctx() ctx: PharmacySubgraphContext): Promise<Reservation> {
+    return cancelReservation(ctx, id);
   }
 
   @FieldResolver(() => ReservationStatus, {
@@ -83,6 +28,14 @@ export class ReservationResolver {
   })
   status(@Root() r: Reservation): ReservationStatus {
     return effectiveStatus(r);
+  }
+
+  @FieldResolver(() => PrescriptionRef, {
+    nullable: true,
+    description: 'The prescription its prescription-only lines were dispensed against.',
+  })
+  prescription(@Root() r: Reservation): PrescriptionRef | null {
+    return r.prescriptionId ? prescriptionRef(r.prescriptionId) : null;
   }
 
   @FieldResolver(() => UserRef)
@@ -99,8 +52,4 @@ export class ReservationResolver {
   items(@Root() r: Reservation, @Ctx() ctx: PharmacySubgraphContext): Promise<OrderItem[]> {
     return load.reservationItems(ctx, r.id);
   }
-}
-
-export function effectiveStatus(r: Reservation): ReservationStatus {
-  return r.status === ReservationStatus.ACTIVE && r.expiresAt.getTime() <= Date.now() ? ReservationStatus.EXPIRED : r.status;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCode } from '@hc/testing';
 import { ok, PLACE_ORDER, quantityOf, seedPharmacy, startPharmacy, type Harness } from '../../../test/harness.js';
@@ -146,15 +147,20 @@ describe('reservations (3 s TTL)', () => {
     expect(await expireJob(h.sg.orm, { name: 'user.changed', data: job.data })).toBe('skipped');
   });
 
-  it('prescription-only items need a prescriptionId to be reserved too', async () => {
+  it('prescription-only items need a real prescription to be reserved too', async () => {
     const { branchId, itemIds } = await seedPharmacy(h, {
       items: [{ name: 'Rx hold', quantity: 2, price: '1.00', prescriptionRequired: true }],
     });
-    const res = await h.call(
-      RESERVE,
-      { input: { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] } },
-      h.user('PATIENT').token,
-    );
-    expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    const line = { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] };
+    const res = await h.call(RESERVE, { input: line }, h.user('PATIENT').token);
+    expect(errorCode(res)).toBe('CONFLICT');
+    expect(res.errors![0].extensions).toMatchObject({ reason: 'PRESCRIPTION_REQUIRED' });
+    const madeUp = await h.call(RESERVE, { input: { ...line, prescriptionId: randomUUID() } }, h.user('PATIENT').token);
+    expect(errorCode(madeUp)).toBe('CONFLICT');
+    expect(madeUp.errors![0].extensions).toMatchObject({ reason: 'PRESCRIPTION_INVALID' });
+    const [{ n }] = await h.sg.orm.em
+      .getConnection()
+      .execute<{ n: number }[]>(`select count(*)::int as n from reservations where branch_id = ?`, [branchId]);
+    expect(n).toBe(0);
   });
 });

@@ -47,32 +47,57 @@ export interface LockedStock {
  * validates the lines against the catalogue and the branch, locks the branch's stock rows in
  * item-id order (so concurrent multi-line orders queue instead of deadlocking), then checks
  * availability (on hand minus other patients' active holds) with a fresh snapshot taken after
- * the locks are held. Throws BAD_USER_INPUT for unknown/unstocked items or a missing
- * prescription, CONFLICT/INSUFFICIENT_STOCK naming the first short item.
+ * the locks are held. Throws NOT_FOUND for an unknown or unapproved pharmacy's branch,
+ * BAD_USER_INPUT for unknown/unstocked items, CONFLICT/PRESCRIPTION_REQUIRED for a
+ * prescription-only line without a prescription, CONFLICT/INSUFFICIENT_STOCK naming the first
+ * short item. The prescription itself is checked by `dispense` (prescription.sql.ts).
  */
-export async function lockAndCheck(
-  run: Run,
-  opts: ClaimOptions,
-): Promise<{ pharmacyId: string; prescriptionId: string | null; stock: Map<string, LockedStock> }> {
+export interface Claim {
+  pharmacyId: string;
+  pharmacyOwnerId: string;
+  /** Null when no line needs a prescription (a prescriptionId given for over-the-counter lines is ignored). */
+  prescriptionId: string | null;
+  /** The lines whose item needs a prescription, to dispense against prescriptionId. */
+  prescriptionLines: { itemId: string; quantity: number }[];
+  stock: Map<string, LockedStock>;
+}
+
+export async function lockAndCheck(run: Run, opts: ClaimOptions): Promise<Claim> {
   const { branchId, lines } = opts;
   const ids = lines.map((l) => l.itemId.toLowerCase());
-  // One round trip for the branch and the items (a branch row with null item when none exist).
-  const rows = await run<{ pharmacyId: string; id: string | null; name: string; prescriptionRequired: boolean }>(
-    `select b.pharmacy_id as "pharmacyId", i.id, i.name, i.prescription_required as "prescriptionRequired"
-       from pharmacy_branches b left join items i on i.id in (?) where b.id = ?`,
+  // One round trip for the branch, its pharmacy and the items (a branch row with null item when none exist).
+  const rows = await run<{
+    pharmacyId: string;
+    ownerId: string;
+    approved: boolean;
+    id: string | null;
+    name: string;
+    prescriptionRequired: boolean;
+  }>(
+    `select b.pharmacy_id as "pharmacyId", p.owner_id as "ownerId", p.verification_status = 'APPROVED' as approved,
+            i.id, i.name, i.prescription_required as "prescriptionRequired"
+       from pharmacy_branches b join pharmacies p on p.id = b.pharmacy_id left join items i on i.id in (?) where b.id = ?`,
     [ids, branchId],
   );
-  if (rows.length === 0) throw new NotFoundError('Branch');
+  // A pharmacy not (yet) approved does not exist for patients: same answer as an unknown branch.
+  if (rows.length === 0 || !rows[0].approved) throw new NotFoundError('Branch');
   const items = rows.filter((r) => r.id !== null);
   const itemById = new Map(items.map((i) => [i.id!, i]));
   ids.forEach((id, i) => {
     if (!itemById.has(id)) throw BadUserInputError.field(`items[${i}].itemId`, `Unknown item ${id}`);
   });
-  let prescriptionId = opts.prescriptionId ?? null;
-  const needs = items.find((i) => i.prescriptionRequired);
-  if (needs && !prescriptionId) prescriptionId = (await opts.prescriptionFallback?.()) ?? null;
-  if (needs && !prescriptionId) {
-    throw BadUserInputError.field('prescriptionId', `${needs.name} needs a prescription: pass prescriptionId`);
+  const prescriptionLines = lines
+    .map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }))
+    .filter((l) => itemById.get(l.itemId)!.prescriptionRequired)
+    .sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+  let prescriptionId = prescriptionLines.length ? (opts.prescriptionId?.toLowerCase() ?? null) : null;
+  if (prescriptionLines.length && !prescriptionId) prescriptionId = (await opts.prescriptionFallback?.()) ?? null;
+  if (prescriptionLines.length && !prescriptionId) {
+    const needs = itemById.get(prescriptionLines[0].itemId)!;
+    throw new ConflictError(`${needs.name} needs a prescription: pass prescriptionId`, 'PRESCRIPTION_REQUIRED', {
+      item: needs.name,
+      itemId: needs.id,
+    });
   }
 
   const locked = await run<{ itemId: string; quantity: number; minStockLevel: number }>(
@@ -108,5 +133,5 @@ export async function lockAndCheck(
       );
     }
   }
-  return { pharmacyId: rows[0].pharmacyId, prescriptionId, stock };
+  return { pharmacyId: rows[0].pharmacyId, pharmacyOwnerId: rows[0].ownerId, prescriptionId, prescriptionLines, stock };
 }

@@ -1,18 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { ForbiddenError, groupByKeys, loader } from '@hc/graphql';
 import { UserRef } from './user.reference.js';
-import { OrderConnection, ordersOf } from '../order/order.resolver.js';
-import { OrderStatus } from '../order/order.entity.js';
+import { ordersOfUser, reservationsOfUser } from './user.service.js';
+import { OrderConnection, OrderStatus } from '../order/order.entity.js';
 import { Reservation } from '../reservation/reservation.entity.js';
 import type { PharmacySubgraphContext } from '../../context.js';
-
-/** Orders and reservations are the patient's own business: the user themself and admins only. */
-function requireSelfOrAdmin(ctx: PharmacySubgraphContext, userId: string): void {
-  const caller = ctx.auth.user;
-  if (!caller || (caller.id !== userId && caller.role !== 'ADMIN')) {
-    throw new ForbiddenError("Only the user and admins see a user's orders and reservations");
-  }
-}
 
 @Resolver(() => UserRef)
 export class UserOrdersResolver {
@@ -24,19 +15,11 @@ export class UserOrdersResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<OrderConnection> {
-    requireSelfOrAdmin(ctx, user.id);
-    return ordersOf(ctx, { patientId: user.id }, status, first, after);
+    return ordersOfUser(ctx, user.id, status, first, after);
   }
 
   @FieldResolver(() => [Reservation], { description: 'The user themself and admins; newest first.' })
   reservations(@Root() user: UserRef, @Ctx() ctx: PharmacySubgraphContext): Promise<Reservation[]> {
-    requireSelfOrAdmin(ctx, user.id);
-    return loader<string, Reservation[]>(ctx, UserOrdersResolver, async (ids) =>
-      groupByKeys(
-        ids,
-        await ctx.em.find(Reservation, { patientId: { $in: [...ids] } }, { orderBy: { reservedAt: 'desc', id: 'desc' } }),
-        (r) => r.patientId,
-      ),
-    ).load(user.id);
+    return reservationsOfUser(ctx, user.id);
   }
 }

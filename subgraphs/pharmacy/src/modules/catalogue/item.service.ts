@@ -1,0 +1,78 @@
+import { BadUserInputError, ForbiddenError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
+import { sqlRunner } from '../sql.js';
+import { Item, type ItemConnection } from './item.entity.js';
+import { Category } from './category.entity.js';
+import type { ItemInput } from './item.inputs.js';
+import type { PharmacySubgraphContext } from '../../context.js';
+
+async function applyInput(ctx: PharmacySubgraphContext, item: Item, input: ItemInput): Promise<void> {
+  if (input.categoryId && !(await ctx.em.findOne(Category, { id: input.categoryId }))) {
+    throw BadUserInputError.field('categoryId', 'Unknown category');
+  }
+  Object.assign(item, {
+    categoryId: input.categoryId ?? null,
+    name: input.name.trim(),
+    manufacturer: input.manufacturer ?? null,
+    description: input.description ?? null,
+    imageUrl: input.imageUrl ?? null,
+    isMedicine: !!input.medicine,
+    dosage: input.medicine?.dosage ?? null,
+    form: input.medicine?.form ?? null,
+    prescriptionRequired: input.medicine?.prescriptionRequired ?? false,
+    sideEffects: input.medicine?.sideEffects ?? null,
+  });
+}
+
+/** A new catalogue product; its creator (with admins) may later update it. */
+export async function createItem(ctx: PharmacySubgraphContext, input: ItemInput): Promise<Item> {
+  const item = new Item();
+  item.createdBy = requireUser(ctx.auth).id;
+  await applyInput(ctx, item, input);
+  await ctx.em.persist(item).flush();
+  return item;
+}
+
+/** Whether another pharmacy stocks the item or a prescription names it. */
+async function usedByOthers(ctx: PharmacySubgraphContext, itemId: string, ownerId: string): Promise<boolean> {
+  const [row] = await sqlRunner(ctx.em)<{ used: boolean }>(
+    `select exists (select 1 from stock_entries s join pharmacy_branches b on b.id = s.branch_id
+                      join pharmacies p on p.id = b.pharmacy_id where s.item_id = ? and p.owner_id <> ?)
+         or exists (select 1 from prescription_lines where item_id = ?) as used`,
+    [itemId, ownerId, itemId],
+  );
+  return row.used;
+}
+
+/**
+ * Replaces a product's details: its creator or an admin (NOT_FOUND for anyone else). The
+ * catalogue is shared: once another pharmacy stocks the item or a prescription names it, its
+ * name and prescription-required flag are the admins' to change (FORBIDDEN for the creator).
+ */
+export async function updateItem(ctx: PharmacySubgraphContext, id: string, input: ItemInput): Promise<Item> {
+  const user = requireUser(ctx.auth);
+  const item = await ctx.em.findOne(Item, { id });
+  if (!item || (item.createdBy !== user.id && user.role !== 'ADMIN')) throw new NotFoundError('Item');
+  const shared = input.name.trim() !== item.name || (input.medicine?.prescriptionRequired ?? false) !== item.prescriptionRequired;
+  if (user.role !== 'ADMIN' && shared && (await usedByOthers(ctx, item.id, user.id))) {
+    throw new ForbiddenError('Other pharmacies use this item: only an admin may change its name or prescription requirement');
+  }
+  await applyInput(ctx, item, input);
+  await ctx.em.flush();
+  return item;
+}
+
+/** Public: products that need no prescription, oldest first. */
+export async function products(
+  ctx: PharmacySubgraphContext,
+  categoryId: string | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<ItemConnection> {
+  const cursor = await ctx.em.findByCursor(Item, {
+    where: { prescriptionRequired: false, ...(categoryId ? { categoryId } : {}) },
+    first: pageSize(first),
+    after: after ?? undefined,
+    orderBy: { createdAt: 'asc', id: 'asc' },
+  });
+  return toConnection(cursor);
+}
