@@ -144,7 +144,7 @@ export const gatewayEnv = commonEnv
     CACHE_REDIS_URL: url()
       .optional()
       .describe('Redis for the APQ store and the response cache (maxmemory + allkeys-lru); default REDIS_URL outside production'),
-    APQ_TTL_SECONDS: posInt(24 * 3600).describe('how long automatic persisted queries stay in Redis'),
+    APQ_TTL_SECONDS: posInt(24 * 3600).describe('how long automatic persisted queries stay in the cache Redis'),
     PERSISTED_QUERIES_SAFELIST: z
       .string()
       .optional()
