@@ -48,12 +48,12 @@ export function createRateLimits(config: RateLimitConfig, redis: Redis, metrics:
   const perUser = bucket(redis, `${prefix}:user`, config.RATE_LIMIT_USER_PER_SECOND, config.RATE_LIMIT_USER_BURST, window);
   const refused = refusals(metrics);
 
-  const consume = async (limiter: BurstyRateLimiter, key: string, reason: string) => {
+  const consume = async (limiter: BurstyRateLimiter, key: string, reason: string, transport: 'http' | 'ws') => {
     try {
       await limiter.consume(key);
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
-      refused.inc({ transport: 'http', reason });
+      refused.inc({ transport, reason });
       const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       const limited = new RateLimitedError(retryAfterSeconds);
       (limited.extensions as Record<string, unknown>).http = {
@@ -65,13 +65,16 @@ export function createRateLimits(config: RateLimitConfig, redis: Redis, metrics:
   };
 
   return {
-    /** Counts one request against the client address (before the token is verified: bad tokens count too). */
-    async checkAddress(address: string | undefined): Promise<void> {
-      if (config.RATE_LIMIT_ENABLED) await consume(perAddress, addressBucket(address), 'RATE_LIMITED_ADDRESS');
+    /**
+     * Counts one request (or WebSocket connection) against the client address, before the token
+     * is verified: requests with bad tokens count too.
+     */
+    async checkAddress(address: string | undefined, transport: 'http' | 'ws' = 'http'): Promise<void> {
+      if (config.RATE_LIMIT_ENABLED) await consume(perAddress, addressBucket(address), 'RATE_LIMITED_ADDRESS', transport);
     },
     /** Counts one request against the signed-in user; anonymous requests only count per address. */
     async checkUser(userId: string | undefined): Promise<void> {
-      if (config.RATE_LIMIT_ENABLED && userId) await consume(perUser, userId, 'RATE_LIMITED_USER');
+      if (config.RATE_LIMIT_ENABLED && userId) await consume(perUser, userId, 'RATE_LIMITED_USER', 'http');
     },
   };
 }

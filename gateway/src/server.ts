@@ -156,7 +156,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
-    limits: createWsLimits(config, limits, metrics, safelist),
+    limits: createWsLimits(config, limits, metrics, {
+      safelist,
+      admitAddress: (req) =>
+        rateLimits.checkAddress(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']), 'ws'),
+    }),
   });
   await apollo.start();
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
@@ -29,7 +30,20 @@ const withoutHttp = (e: GraphQLError) => {
  * message, and caps on active subscriptions per socket and per signed-in user. Refusals are
  * counted in `gateway_refused_operations_total{transport="ws"}`.
  */
-export function createWsLimits(config: WsLimitsConfig, limits: Limits, metrics: ServiceMetrics, safelist?: Map<string, string>) {
+/** Close code for a connection refused by the rate limit (4xxx: an application code a client can act on). */
+export const CLOSE_RATE_LIMITED = 4429;
+
+export function createWsLimits(
+  config: WsLimitsConfig,
+  limits: Limits,
+  metrics: ServiceMetrics,
+  options: {
+    safelist?: Map<string, string>;
+    /** Counts a connection against its client address's rate limit; throws when it is spent. */
+    admitAddress?: (request: IncomingMessage) => Promise<void>;
+  } = {},
+) {
+  const { safelist } = options;
   const refused = refusals(metrics);
   const socketsByUser = new Map<string, Set<AnyContext>>();
 
@@ -47,6 +61,20 @@ export function createWsLimits(config: WsLimitsConfig, limits: Limits, metrics: 
       socket.on('error', (err: Error & { code?: string }) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') refused.inc({ transport: 'ws', reason: 'MESSAGE_TOO_LARGE' });
       });
+    },
+
+    /**
+     * Before the token is verified: a connection counts as one request against the client
+     * address (so a flood of sockets with bad tokens is throttled like HTTP). False = refused.
+     */
+    async admit(request: IncomingMessage): Promise<boolean> {
+      try {
+        await options.admitAddress?.(request);
+        return true;
+      } catch (error) {
+        if ((error as GraphQLError).extensions?.code !== 'RATE_LIMITED') throw error;
+        return false;
+      }
     },
 
     /** After authentication: the socket now counts towards its user's cap. */

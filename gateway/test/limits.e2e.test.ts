@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { gatewayEnv, loadConfig } from '@hc/config';
 import { startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
 import {
@@ -343,7 +344,8 @@ describe('query limits before execution', () => {
     const tight = { RATE_LIMIT_IP_PER_SECOND: '1', RATE_LIMIT_IP_BURST: '2', RATE_LIMIT_BURST_WINDOW_SECONDS: '60' };
 
     it('answers RATE_LIMITED (429, retryAfterSeconds, Retry-After) per address; X-Forwarded-For from an untrusted peer changes nothing', async () => {
-      const gw = await extraGateway(sg, tight);
+      // Own key prefix: spending 127.0.0.1's bucket must not slow the other tests' gateways.
+      const gw = await extraGateway(sg, { ...tight, REDIS_PREFIX: `${sg.redisPrefix}:rl` });
       try {
         const before = totalStatements(sg);
         const res = await statusesOf(6, () =>
@@ -360,6 +362,29 @@ describe('query limits before execution', () => {
         expect(res.filter((r) => r.status === 200).length).toBeLessThanOrEqual(4);
         // Refused requests reach no subgraph: at most the served ones ran SQL.
         expect(totalStatements(sg) - before).toBeLessThanOrEqual(res.filter((r) => r.status === 200).length * 5);
+      } finally {
+        await gw.stop();
+      }
+    });
+
+    it('counts WebSocket connections against the address too: a socket flood is closed with 4429 before its token is checked', async () => {
+      // Own key prefix, as above.
+      const gw = await extraGateway(sg, { ...tight, REDIS_PREFIX: `${sg.redisPrefix}:ws` });
+      try {
+        const closeCode = () =>
+          new Promise<number | undefined>((resolve) => {
+            const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+            ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer bad' } })));
+            ws.on('close', (code) => resolve(code));
+          });
+        const codes: (number | undefined)[] = [];
+        for (let i = 0; i < 6; i++) codes.push(await closeCode());
+        expect(codes[0]).toBe(4401); // admitted, then refused for its token
+        expect(codes).toContain(4429);
+        const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+        expect(metrics).toMatch(
+          /gateway_refused_operations_total\{[^}]*transport="ws"[^}]*reason="RATE_LIMITED_ADDRESS"[^}]*\} [1-9]/,
+        );
       } finally {
         await gw.stop();
       }

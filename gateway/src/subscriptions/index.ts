@@ -11,7 +11,7 @@ import type { Logger } from '@hc/logger';
 import type { GatewayContext } from '../context.js';
 import { AppointmentEventBus } from './event-bus.js';
 import { APPOINTMENT_ID_VARIABLE, planSubscription } from './selection.js';
-import type { createWsLimits } from '../ws-limits.js';
+import { CLOSE_RATE_LIMITED, type createWsLimits } from '../ws-limits.js';
 
 /** Close codes a client can act on: 4401 sign in again, 4403 not allowed. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -211,6 +211,10 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       schema: () => schema(),
       context: (ctx) => ({ state: ctx.extra.state ?? {}, socket: ctx.extra.socket }),
       onConnect: async (ctx) => {
+        if (!(await options.limits.admit(ctx.extra.request))) {
+          ctx.extra.socket.close(CLOSE_RATE_LIMITED, 'Too many requests');
+          return false;
+        }
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {
           const token = bearerToken(typeof authorization === 'string' ? authorization : undefined);
