@@ -13,7 +13,7 @@ import { AppointmentEventBus } from './event-bus.js';
 import { APPOINTMENT_ID_VARIABLE, planSubscription } from './selection.js';
 import { CLOSE_RATE_LIMITED, type createWsLimits } from '../ws-limits.js';
 
-/** Close codes a client can act on: 4401 sign in again, 4403 not allowed. */
+/** Close codes a client can act on: 4401 sign in again, 4403 not allowed, 4429 (ws-limits.ts) retry later. */
 export const CLOSE_UNAUTHORIZED = 4401;
 
 export interface SubscriptionOptions {
