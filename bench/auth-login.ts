@@ -149,6 +149,8 @@ async function main() {
         DOCTOR_URL: urls.doctor,
         NOTIFICATION_URL: urls.notification,
         PHARMACY_URL: urls.pharmacy,
+        // One load generator on one address: the gateway's per-address rate limit would measure itself.
+        RATE_LIMIT_ENABLED: 'false',
       },
       url(BASE + 10, '/health'),
       url(BASE + 10),

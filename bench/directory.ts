@@ -147,6 +147,8 @@ async function main() {
     PHARMACY_URL: urls.pharmacy,
     RESPONSE_CACHE: String(cache),
     SUBGRAPH_DEDUPE: String(dedupe),
+    // One load generator on one address: the per-address rate limit would measure itself.
+    RATE_LIMIT_ENABLED: 'false',
   });
   // BENCH_PROFILE=1 writes a V8 CPU profile of our gateway to bench/results/prof/.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'prof')}`] : [];

@@ -18,6 +18,14 @@ import { KeyStore } from '../subgraphs/auth/src/modules/keys/key-store.ts';
 import { TokenService } from '../subgraphs/auth/src/modules/tokens/token.service.ts';
 import { authEnv, loadConfig } from '@hc/config';
 
+// Demo accounts share one known password: never against a production system.
+if (process.env.NODE_ENV === 'production') {
+  process.stderr.write(
+    'npm run seed: refusing to run with NODE_ENV=production (it creates demo accounts with a known password)\n',
+  );
+  process.exit(1);
+}
+
 const GATEWAY = process.env.GATEWAY_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 3000}/graphql`;
 // Same resolution as the operator commands: env, else what `npm start` recorded (embedded PGlite), else defaults.
 const dbUrl = resolveTarget().databaseUrl;

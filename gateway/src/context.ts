@@ -5,6 +5,8 @@ export interface GatewayContext {
   auth: AuthContext;
   requestId: string;
   logger: Logger;
-  /** The peer address of the client connection, forwarded to subgraphs as x-forwarded-for. */
+  /** The client's address (client-address.ts: the socket peer, or the right-most untrusted X-Forwarded-For hop). */
   clientIp?: string;
+  /** An operation the gateway itself generated (subscription follow-ups), not a client's document. */
+  internal?: boolean;
 }

@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from './context.js';
+import { forwardClientAddress } from './client-address.js';
 
 /**
  * Sends a subgraph exactly three things from the client request: the verified caller's
@@ -13,8 +14,7 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const ctx = options.context as Partial<GatewayContext>;
     if (ctx.auth?.authorization) headers.set('authorization', ctx.auth.authorization);
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
-    // The address the gateway saw, replacing anything the client claimed: auth rate-limits by it.
-    headers.delete('x-forwarded-for');
-    if (ctx.clientIp) headers.set('x-forwarded-for', ctx.clientIp);
+    // The address the gateway resolved, replacing anything the client claimed: auth rate-limits by it.
+    forwardClientAddress(headers, ctx.clientIp);
   }
 }

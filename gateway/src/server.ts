@@ -10,13 +10,17 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { addHealthRoutes, createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
+import { createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
 import { RedisKeyValueCache } from './redis-cache.js';
 import { responseCachePlugins } from './response-cache.js';
-import { loadSafelist, SafelistCache, safelistPlugin } from './persisted-queries.js';
+import { apqSizePlugin, loadSafelist, SafelistCache, safelistPlugin } from './persisted-queries.js';
+import { createClientAddress } from './client-address.js';
+import { createRateLimits } from './rate-limit.js';
+import { corsMiddleware, mountOpsRoutes } from './surface.js';
+import { createWsLimits } from './ws-limits.js';
 import { createSubgraphFetcher } from './subgraph-fetcher.js';
 import { authenticateRequest, createGatewayVerifier } from './auth.js';
 import { ForwardingDataSource } from './data-source.js';
@@ -36,6 +40,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The METRICS_PORT listener's port, when one is configured. */
+  opsPort?: number;
   httpServer: http.Server;
   stop: () => Promise<void>;
 }
@@ -74,11 +80,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     dedupe: config.SUBGRAPH_DEDUPE,
     metrics,
   });
-  // Request-path Redis (APQ, response cache): fail fast rather than queue while Redis is down.
+  // Request-path Redis (rate limits): fail fast rather than queue while Redis is down.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'gateway redis error'));
+  // APQ and the response cache: their own Redis (maxmemory + allkeys-lru), never the job Redis.
+  const cacheRedis = config.CACHE_REDIS_URL
+    ? new Redis(config.CACHE_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false })
+    : redis;
+  if (cacheRedis !== redis) cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'gateway cache redis error'));
   const safelist = config.PERSISTED_QUERIES_SAFELIST ? loadSafelist(config.PERSISTED_QUERIES_SAFELIST) : undefined;
   const limits = createLimits(config);
+  const clientAddress = createClientAddress(config.TRUSTED_PROXIES);
+  const rateLimits = createRateLimits(config, redis, metrics);
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -108,7 +121,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     persistedQueries: {
-      cache: safelist ? new SafelistCache(safelist) : new RedisKeyValueCache(redis, `${config.REDIS_PREFIX}:gw:`),
+      cache: safelist ? new SafelistCache(safelist) : new RedisKeyValueCache(cacheRedis, `${config.REDIS_PREFIX}:gw:`),
       ttl: config.APQ_TTL_SECONDS,
     },
     logger: requestScopedLogger(logger),
@@ -116,10 +129,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ApolloServerPluginDrainHttpServer({ httpServer }),
       metrics.plugin(),
       ...limits.plugins,
-      ...(safelist ? [safelistPlugin(safelist)] : []),
+      ...(safelist ? [safelistPlugin(safelist)] : [apqSizePlugin(config.APQ_MAX_BYTES)]),
       // Off by default under NODE_ENV=test: tests that write then read would see cached answers.
       ...((config.RESPONSE_CACHE ?? config.NODE_ENV !== 'test')
-        ? responseCachePlugins(new RedisKeyValueCache(redis, `${config.REDIS_PREFIX}:gw:`), config.RESPONSE_CACHE_MAX_AGE_SECONDS)
+        ? responseCachePlugins(
+            new RedisKeyValueCache(cacheRedis, `${config.REDIS_PREFIX}:gw:`),
+            config.RESPONSE_CACHE_MAX_AGE_SECONDS,
+          )
         : []),
       production
         ? ApolloServerPluginLandingPageDisabled()
@@ -140,6 +156,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
+    limits: createWsLimits(config, limits, metrics, {
+      safelist,
+      admitAddress: (req) =>
+        rateLimits.checkAddress(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']), 'ws'),
+    }),
   });
   await apollo.start();
 
@@ -148,14 +169,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     res.setHeader('x-request-id', requestId);
     requestStore.run({ requestId }, next);
   });
-  addHealthRoutes(app, Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])));
-  metrics.route(app);
+  app.use(corsMiddleware(config.CORS_ORIGINS));
+  const ops = mountOpsRoutes(
+    app,
+    config,
+    metrics,
+    Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
+  );
 
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {
       const requestId = requestStore.getStore()?.requestId ?? randomUUID();
+      const clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+      await rateLimits.checkAddress(clientIp);
       const auth = await authenticateRequest(verifyToken, req.header('authorization'), requestId);
-      return { auth, requestId, logger: logger.child({ requestId }), clientIp: req.socket.remoteAddress };
+      await rateLimits.checkUser(auth.user?.id);
+      return { auth, requestId, logger: logger.child({ requestId }), clientIp };
     },
   });
   app.use('/graphql', express.json({ limit: '1mb' }), graphql);
@@ -166,14 +195,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app,
     httpServer,
     metrics,
-    listen: (port: number, host: string): Promise<RunningGateway> =>
-      new Promise((resolve, reject) => {
+    listen: async (port: number, host: string): Promise<RunningGateway> => {
+      const opsListener = await ops.listen();
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           const actual = (httpServer.address() as { port: number }).port;
           resolve({
             url: `http://${host}:${actual}`,
             port: actual,
+            opsPort: opsListener?.port,
             httpServer,
             stop: async () => {
               // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
@@ -181,10 +212,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
               await apollo.stop();
               await fetchers.close();
               redis.disconnect();
+              if (cacheRedis !== redis) cacheRedis.disconnect();
+              await ops.close();
               ownVerifier?.close();
             },
           });
         });
-      }),
+      });
+    },
   };
 }

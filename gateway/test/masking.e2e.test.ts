@@ -48,6 +48,7 @@ describe('error masking across the gateway', () => {
     const urls = { auth: unused, doctor: doctorUrl, notification: unused, pharmacy: unused };
     const config = loadConfig(gatewayEnv, {
       ...common,
+      CACHE_REDIS_URL: TEST_REDIS_URL,
       AUTH_URL: unused,
       DOCTOR_URL: doctorUrl,
       NOTIFICATION_URL: unused,

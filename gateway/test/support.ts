@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { gatewayEnv, loadConfig } from '@hc/config';
 import { createLogger, type Logger } from '@hc/logger';
 import { composeFromCode, type SubgraphName, type TestSupergraph } from '@hc/testing';
@@ -108,3 +110,44 @@ export const DIRECTORY = /* GraphQL */ `
 `;
 
 export const totalStatements = (sg: TestSupergraph): number => Object.values(sg.statements()).reduce((a, b) => a + b, 0);
+
+export const wsUrlOf = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
+
+/**
+ * One graphql-ws connection (the real client) signed in with `token`; `subscribe` starts an
+ * operation and collects what comes back: results, the error a refused operation gets, and the
+ * close code if the server drops the socket.
+ */
+export function wsConnection(httpUrl: string, token: string) {
+  let closeCode: number | undefined;
+  const client = createClient({
+    url: wsUrlOf(httpUrl),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    on: { closed: (event) => (closeCode = (event as { code?: number }).code) },
+  });
+  const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+  const subscribe = (query: string, variables: Record<string, unknown> = {}) => {
+    const state: { results: unknown[]; error?: any; completed: boolean } = { results: [], completed: false };
+    const unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (v) => state.results.push(v),
+        error: (e) => (state.error = e),
+        complete: () => (state.completed = true),
+      },
+    );
+    return { state, unsubscribe };
+  };
+  return { client, connected, subscribe, closeCode: () => closeCode };
+}
+
+export async function waitUntil(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

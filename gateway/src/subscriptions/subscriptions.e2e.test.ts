@@ -1,4 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -24,6 +27,7 @@ async function waitFor<T>(fn: () => T | undefined, what: string, ms = 10_000): P
 describe('appointment subscriptions through the gateway (graphql-ws)', () => {
   let sg: TestSupergraph;
   let second: RunningGateway;
+  let gatewayConfigFor: (env: Record<string, string>) => ReturnType<typeof loadConfig<typeof gatewayEnv>>;
   const clients: Client[] = [];
 
   const user = async (role: Role, name: string) => {
@@ -81,6 +85,22 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
   beforeAll(async () => {
     sg = await startSupergraph();
     const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as never;
+    gatewayConfigFor = (env) =>
+      loadConfig(gatewayEnv, {
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        HOST: '127.0.0.1',
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_PREFIX: sg.redisPrefix,
+        AUTH_JWKS_URL: `${sg.subgraphs.auth.server.url}/.well-known/jwks.json`,
+        JWT_ISSUER: sg.keys.issuer,
+        JWT_AUDIENCE: sg.keys.audience,
+        AUTH_URL: sg.subgraphs.auth.graphqlUrl,
+        DOCTOR_URL: sg.subgraphs.doctor.graphqlUrl,
+        NOTIFICATION_URL: sg.subgraphs.notification.graphqlUrl,
+        PHARMACY_URL: sg.subgraphs.pharmacy.graphqlUrl,
+        ...env,
+      });
     const config = loadConfig(gatewayEnv, {
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
@@ -234,6 +254,49 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
     const started = Date.now();
     expect(await closeCode({ authorization: `Bearer ${shortLived}` })).toBe(4401);
     expect(Date.now() - started).toBeGreaterThan(500); // not at once: only when the token ran out
+  });
+
+  it('in safelist mode runs a safelisted subscription, including the follow-up query the gateway derives from it', async () => {
+    const SAFE = `subscription Mine { appointmentUpdated { type appointment { id patient { name } workplace { name } } } }`;
+    const BOOK = `mutation Book($i: BookAppointmentInput!) { bookAppointment(input: $i) { id } }`;
+    const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'safelist-')), 'manifest.json');
+    writeFileSync(file, JSON.stringify({ [sha(SAFE)]: SAFE, [sha(BOOK)]: BOOK }));
+    const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as never;
+    const locked = await (
+      await createGateway(gatewayConfigFor({ PERSISTED_QUERIES_SAFELIST: file }), { supergraphSdl: await composeFromCode(urls) })
+    ).listen(0, '127.0.0.1');
+    try {
+      const listed = subscribe(locked.url, patient.token, SAFE);
+      const unlisted = subscribe(locked.url, patient.token, `subscription { appointmentUpdated { type } }`);
+      await Promise.all([listed.connected, unlisted.connected]);
+      await waitFor(() => unlisted.errors[0], 'the refusal of an unlisted subscription');
+      expect((unlisted.errors[0] as { extensions?: { code?: string } }[])[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      await sleep(200);
+
+      const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 2, 4, 8, 0)).toISOString();
+      const res = await fetch(`${locked.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${patient.token}` },
+        body: JSON.stringify({ query: BOOK, variables: { i: { workplaceId: doctor.workplaceId, startsAt } } }),
+      });
+      const booked = (await res.json()) as { data: { bookAppointment: { id: string } } };
+      const event = await waitFor(() => listed.received[0], 'the safelisted subscription event');
+      expect(event.errors).toBeUndefined();
+      expect(event.data.appointmentUpdated).toEqual({
+        type: 'BOOKED',
+        appointment: { id: booked.data.bookAppointment.id, patient: { name: 'Pat Ient' }, workplace: { name: 'Heart Clinic' } },
+      });
+      // A client still cannot send that follow-up query itself.
+      const direct = await fetch(`${locked.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${patient.token}` },
+        body: JSON.stringify({ query: `{ appointment(id: "${booked.data.bookAppointment.id}") { id } }` }),
+      });
+      expect(direct.status).toBe(400);
+    } finally {
+      await locked.stop();
+    }
   });
 
   it('never sends a subscription to the subgraphs over HTTP', async () => {

@@ -9,7 +9,28 @@ import { parse } from 'yaml';
 import { serviceSchemas } from './index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+
+/** KEY=value lines of .env.example: what an operator's .env must define. */
+const envExample = Object.fromEntries(
+  readFileSync(path.join(root, '.env.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+/** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error} (fails when unset), $$ = $. */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?::([?-])([^}]*))?\}/g, (whole, name?: string, op?: string, arg?: string) => {
+    if (whole === '$$') return '$';
+    const value = vars[name!];
+    if (value !== undefined && value !== '') return value;
+    if (op === '?') throw new Error(`docker-compose.yml needs ${name}: ${arg}`);
+    return op === '-' ? (arg ?? '') : '';
+  });
+}
+
+const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+const compose = parse(interpolate(composeText, envExample), { merge: true }) as {
   services: Record<string, any>;
 };
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
@@ -19,7 +40,8 @@ const ENTRYPOINT_ONLY = new Set(['SERVICE']);
 
 describe('docker-compose.yml', () => {
   it('defines the infrastructure and every application service', () => {
-    for (const name of ['postgres', 'redis', 'mailpit', ...APP_SERVICES]) expect(compose.services[name]).toBeDefined();
+    for (const name of ['postgres', 'redis', 'cache-redis', 'mailpit', ...APP_SERVICES])
+      expect(compose.services[name]).toBeDefined();
   });
 
   it.each(APP_SERVICES)('%s: every environment variable is one its config schema reads', (name) => {
@@ -54,13 +76,45 @@ describe('docker-compose.yml', () => {
         expect(`${name}->${dep}:${cond.condition}`).toBe(`${name}->${dep}:service_healthy`);
       }
     }
-    expect(Object.keys(compose.services.gateway.depends_on).sort()).toEqual(['auth', 'doctor', 'notification', 'pharmacy']);
+    expect(Object.keys(compose.services.gateway.depends_on).sort()).toEqual([
+      'auth',
+      'cache-redis',
+      'doctor',
+      'notification',
+      'pharmacy',
+    ]);
   });
 
   it('configures Redis as BullMQ needs (no eviction, AOF)', () => {
     const cmd = (compose.services.redis.command as string[]).join(' ');
     expect(cmd).toContain('--maxmemory-policy noeviction');
     expect(cmd).toContain('--appendonly yes');
+  });
+
+  it('publishes no data port, takes every credential from .env, and protects both Redis servers with a password', () => {
+    for (const name of ['postgres', 'redis', 'cache-redis']) expect(compose.services[name].ports).toBeUndefined();
+    for (const port of (compose.services.mailpit.ports ?? []) as string[]) expect(port).toMatch(/^127\.0\.0\.1:/);
+    // Without a .env, compose stops on the first missing credential instead of using a default.
+    expect(() => interpolate(composeText, {})).toThrow(/needs POSTGRES_USER|needs POSTGRES_PASSWORD|needs REDIS_PASSWORD/);
+    expect(composeText).not.toMatch(/postgres:postgres@|POSTGRES_PASSWORD: postgres/);
+    const redisCmd = (compose.services.redis.command as string[]).join(' ');
+    expect(redisCmd).toContain(`--requirepass ${envExample.REDIS_PASSWORD}`);
+    for (const name of APP_SERVICES) {
+      const env = compose.services[name].environment;
+      expect(new URL(env.REDIS_URL).password).toBe(envExample.REDIS_PASSWORD);
+      if (env.DATABASE_URL) expect(new URL(env.DATABASE_URL).password).toBe(envExample.POSTGRES_PASSWORD);
+    }
+  });
+
+  it('keeps caches in their own Redis: bounded memory, LRU eviction, password', () => {
+    const cmd = (compose.services['cache-redis'].command as string[]).join(' ');
+    expect(cmd).toMatch(/--maxmemory \d+mb/);
+    expect(cmd).toContain('--maxmemory-policy allkeys-lru');
+    expect(cmd).toContain(`--requirepass ${envExample.CACHE_REDIS_PASSWORD}`);
+    const gw = compose.services.gateway.environment;
+    expect(new URL(gw.CACHE_REDIS_URL).host).toBe('cache-redis:6379');
+    expect(new URL(gw.CACHE_REDIS_URL).password).toBe(envExample.CACHE_REDIS_PASSWORD);
+    expect(gw.METRICS_TOKEN.length).toBeGreaterThanOrEqual(16);
   });
 
   it('references only paths that exist', () => {

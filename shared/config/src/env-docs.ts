@@ -6,7 +6,7 @@ const NOTES: Record<string, string> = {
   NODE_ENV: '`production` turns off Sandbox, introspection and error detail; requires configured signing keys',
   LOG_LEVEL: 'pino level; secrets and health data are always redacted',
   HOST: 'interface to listen on (`0.0.0.0` in containers)',
-  REDIS_URL: 'Redis for queues, rate limits, caches and subscription pub/sub',
+  REDIS_URL: 'Redis for queues, rate limits and subscription pub/sub (caches: CACHE_REDIS_URL); put the password in the URL',
   REDIS_PREFIX: 'prefix of every Redis key (queues, rate limits, cache, pub/sub)',
   JWT_ISSUER: '`iss` of access tokens (signed by auth, checked everywhere)',
   JWT_AUDIENCE: '`aud` of access tokens',
@@ -31,7 +31,6 @@ const NOTES: Record<string, string> = {
   JOB_ATTEMPTS: 'delivery attempts before a message is FAILED',
   RESERVATION_TTL_MINUTES: 'how long a pharmacy reservation holds stock',
   SUPERGRAPH_PATH: 'composed supergraph SDL (default gateway/supergraph.graphql)',
-  CORS_ORIGINS: 'allowed browser origins, comma-separated',
 };
 
 /** Markdown table of every variable: which services read it, its default, and its doc comment. */

@@ -34,4 +34,18 @@ describe('loadConfig', () => {
     expect(c.MIGRATE_ON_START).toBe(false);
     expect(() => loadConfig(notificationEnv, { RUN_WORKER: 'maybe' })).toThrow(/RUN_WORKER/);
   });
+
+  it('refuses an unreadable TRUSTED_PROXIES entry, and permissive CORS or a shared cache Redis in production', () => {
+    expect(loadConfig(gatewayEnv, { TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8, 192.0.2.1' }).TRUSTED_PROXIES).toContain('fd00::/8');
+    expect(() => loadConfig(gatewayEnv, { TRUSTED_PROXIES: '10.0.0.0/8, lb.internal' })).toThrow(
+      /TRUSTED_PROXIES: "lb.internal"/,
+    );
+    expect(() => loadConfig(gatewayEnv, { TRUSTED_PROXIES: '10.0.0.0/40' })).toThrow(/TRUSTED_PROXIES/);
+    const prod = { NODE_ENV: 'production', CACHE_REDIS_URL: 'redis://:pw@cache:6379' };
+    expect(loadConfig(gatewayEnv, prod).CORS_ORIGINS).toBe('');
+    expect(() => loadConfig(gatewayEnv, { ...prod, CORS_ORIGINS: 'https://a.example, *' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig(gatewayEnv, { NODE_ENV: 'production' })).toThrow(/CACHE_REDIS_URL/);
+    // Outside production the caches share REDIS_URL and any origin may be allowed.
+    expect(loadConfig(gatewayEnv, { CORS_ORIGINS: '*' }).CACHE_REDIS_URL).toBeUndefined();
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -114,7 +115,7 @@ export const pharmacyEnv = subgraphEnv('pharmacy').extend({
   RESERVATION_TTL_MINUTES: z.coerce.number({ error: 'must be a number' }).positive('must be > 0').default(120),
 });
 
-export const gatewayEnv = commonEnv.extend({
+const gatewayFields = commonEnv.extend({
   GATEWAY_PORT: port(3000),
   AUTH_URL: url('http://127.0.0.1:3001/graphql'),
   DOCTOR_URL: url('http://127.0.0.1:3002/graphql'),
@@ -122,7 +123,12 @@ export const gatewayEnv = commonEnv.extend({
   PHARMACY_URL: url('http://127.0.0.1:3004/graphql'),
   /** Path of the composed supergraph SDL (built by `npm run compose`). */
   SUPERGRAPH_PATH: z.string().optional(),
-  CORS_ORIGINS: z.string().default('*'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .describe(
+      'browser origins allowed to call the gateway, comma-separated (`*` = any, refused in production); empty = same origin only',
+    ),
   QUERY_MAX_DEPTH: posInt(12).describe('deepest selection a query may have (HTTP 400 before execution)'),
   QUERY_MAX_ALIASES: posInt(15).describe('aliases per operation'),
   QUERY_MAX_ROOT_FIELDS: posInt(20).describe('top-level fields per operation (fragments at the root included)'),
@@ -130,7 +136,14 @@ export const gatewayEnv = commonEnv.extend({
   QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
   QUERY_MAX_COST: posInt(20_000).describe('cost limit: 1 per field, children times `first` on paged lists'),
   QUERY_LIST_SIZE: posInt(10).describe('items assumed for a list without `first` in the cost'),
-  APQ_TTL_SECONDS: posInt(24 * 3600).describe('how long automatic persisted queries stay in Redis'),
+  QUERY_MAX_COST_NODES: posInt(10_000).describe(
+    'selections the cost walk may visit (fragments count at every spread); beyond it the query is refused',
+  ),
+  APQ_MAX_BYTES: posInt(16_384).describe('largest document (comments included) stored as an automatic persisted query'),
+  CACHE_REDIS_URL: url()
+    .optional()
+    .describe('Redis for the APQ store and the response cache (maxmemory + allkeys-lru); default REDIS_URL outside production'),
+  APQ_TTL_SECONDS: posInt(24 * 3600).describe('how long automatic persisted queries stay in the cache Redis'),
   PERSISTED_QUERIES_SAFELIST: z
     .string()
     .optional()
@@ -144,12 +157,63 @@ export const gatewayEnv = commonEnv.extend({
   SUBGRAPH_MAX_SOCKETS: posInt(64).describe('keep-alive sockets per subgraph (requests beyond queue)'),
   SUBGRAPH_DEDUPE: bool(true).describe('identical queries in flight share one subgraph request'),
   QUERY_PLAN_CACHE_MIB: posInt(30).describe('approximate size of the query-plan cache'),
+  WS_MAX_PAYLOAD_BYTES: posInt(65_536).describe('largest WebSocket message the gateway accepts (close 1009 beyond)'),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: posInt(10).describe('active subscriptions per WebSocket'),
+  WS_MAX_SUBSCRIPTIONS_PER_USER: posInt(25).describe(
+    'active subscriptions per signed-in user across their sockets (per gateway process)',
+  ),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .describe('CIDRs of proxies whose X-Forwarded-For is believed, comma-separated; empty = the socket peer is the client'),
+  RATE_LIMIT_ENABLED: bool(true).describe('per-address and per-user request rate limits at the gateway'),
+  RATE_LIMIT_IP_PER_SECOND: posInt(50).describe('sustained requests per second per client address (IPv6 per /64)'),
+  RATE_LIMIT_IP_BURST: posInt(500).describe('extra requests per client address allowed in a burst window'),
+  RATE_LIMIT_USER_PER_SECOND: posInt(25).describe('sustained requests per second per signed-in user'),
+  RATE_LIMIT_USER_BURST: posInt(250).describe('extra requests per signed-in user allowed in a burst window'),
+  RATE_LIMIT_BURST_WINDOW_SECONDS: posInt(10).describe('window over which the burst allowance refills'),
+  METRICS_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535')
+    .optional()
+    .describe('serve /metrics and the detailed /ready on this port (same HOST) instead of the public one'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'bearer token for /metrics and the detailed /ready on the public port; without it or METRICS_PORT, production hides both',
+    ),
   GATEWAY_WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
     .default(1)
     .describe('gateway processes (node:cluster); `auto` = one per core'),
   OTEL_TRACING: bool(false).describe("export Apollo Gateway's OpenTelemetry spans over OTLP/HTTP"),
   OTEL_EXPORTER_OTLP_ENDPOINT: url('http://127.0.0.1:4318').describe('OTLP/HTTP collector base URL'),
+});
+
+/** Checks beyond one field's type: TRUSTED_PROXIES entries; production refuses `*` origins and a shared cache Redis. */
+export const gatewayEnv = gatewayFields.superRefine((env, ctx) => {
+  for (const entry of env.TRUSTED_PROXIES.split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [addr, bits, extra] = entry.split('/');
+    const version = isIP(addr.replace(/^::ffff:(?=\d+\.)/i, ''));
+    const max = version === 4 ? 32 : 128;
+    if (!version || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max)))
+      ctx.addIssue({ code: 'custom', path: ['TRUSTED_PROXIES'], message: `"${entry}" is not an address or CIDR` });
+  }
+  if (env.NODE_ENV !== 'production') return;
+  if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*'))
+    ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: '`*` is not allowed in production: list the origins' });
+  if (!env.CACHE_REDIS_URL)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CACHE_REDIS_URL'],
+      message: 'required in production (a Redis with maxmemory and allkeys-lru, not the job Redis)',
+    });
 });
 
 export type CommonConfig = z.infer<typeof commonEnv>;

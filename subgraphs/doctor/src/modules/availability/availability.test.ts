@@ -98,6 +98,11 @@ describe('availability and workplaces through the subgraph', () => {
     const doctor = await kit.createDoctor();
     const long = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-01T00:00:00Z', to: '2027-03-01T00:00:00Z' });
     expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'to' }] });
+    // A month of 5-minute slots is ~8,900 per workplace: the window stops at 14 days.
+    const month = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-01T00:00:00Z', to: '2027-01-15T00:00:01Z' });
+    expect(month.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'to' }] });
+    const fortnight = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-01T00:00:00Z', to: '2027-01-15T00:00:00Z' });
+    expect(fortnight.errors).toBeUndefined();
     const reversed = await kit.call(SLOTS, { id: doctor.doctorId, from: '2027-01-02T00:00:00Z', to: '2027-01-01T00:00:00Z' });
     expect(reversed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

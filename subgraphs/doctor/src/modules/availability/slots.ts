@@ -11,7 +11,7 @@ export class Slot {
 }
 
 /** Longest range availableSlots answers in one call. */
-export const MAX_SLOT_RANGE_DAYS = 31;
+export const MAX_SLOT_RANGE_DAYS = 14;
 
 export interface SlotSource {
   id: string;

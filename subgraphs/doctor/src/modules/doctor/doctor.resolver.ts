@@ -66,7 +66,7 @@ export class DoctorResolver {
 
   @FieldResolver(() => [Slot], {
     description:
-      "Free slots from the working hours in each workplace's time zone, minus taken and past ones (range up to 31 days).",
+      "Free slots from the working hours in each workplace's time zone, minus taken and past ones (range up to 14 days).",
   })
   async availableSlots(
     @Root() doctor: Doctor,
