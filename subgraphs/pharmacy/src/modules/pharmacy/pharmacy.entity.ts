@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** A pharmacy business; one per PHARMACY user (its owner). Public information. */
 @Entity({ tableName: 'pharmacies' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Pharmacy {
-  @PrimaryKey({ type: 'uuid' })
+export class Pharmacy extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid', unique: true })
   ownerId!: string;
@@ -33,10 +32,4 @@ export class Pharmacy {
   @Property({ type: 'string', length: 254 })
   @Field()
   email!: string;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }
