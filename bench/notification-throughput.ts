@@ -57,7 +57,7 @@ async function throughput(workers: number) {
         `insert into contacts (user_id, name, email, phone, role, updated_at) values (?, 'Bench User', ?, null, 'PATIENT', now())`,
         [id, `${id}@example.com`],
       );
-  const { seedDefaultTemplates } = await import('../subgraphs/notification/src/modules/template/template.defaults.js');
+  const { seedDefaultTemplates } = await import('@hc/notification-subgraph/templates');
   await seedDefaultTemplates(orm.em.fork());
   const env = {
     NODE_ENV: 'test',

@@ -5,9 +5,8 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { authEnv, ConfigError, loadConfig } from '@hc/config';
 import { createOrm } from '@hc/db';
-import { authSubgraph } from '../subgraphs/auth/src/server.ts';
-import { createAdmin } from '../subgraphs/auth/src/modules/user/create-admin.ts';
-import { PasswordHasher } from '../subgraphs/auth/src/modules/password/password.ts';
+import { authSubgraph } from '@hc/auth-subgraph/server';
+import { createAdmin, PasswordHasher } from '@hc/auth-subgraph/admin';
 import { resolveTarget } from './ops/connect.ts';
 
 async function readPassword(): Promise<string> {

@@ -11,11 +11,8 @@ import bcrypt from 'bcrypt';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from '@hc/db';
 import { resolveTarget } from './ops/connect.ts';
-import { entities as authEntities, migrations as authMigrations } from '../subgraphs/auth/src/mikro-orm.config.ts';
-import { User } from '../subgraphs/auth/src/modules/user/user.entity.ts';
-import { publishUserChanged } from '../subgraphs/auth/src/modules/events/user-events.ts';
-import { KeyStore } from '../subgraphs/auth/src/modules/keys/key-store.ts';
-import { TokenService } from '../subgraphs/auth/src/modules/tokens/token.service.ts';
+import { entities as authEntities, migrations as authMigrations } from '@hc/auth-subgraph/entities';
+import { KeyStore, publishUserChanged, TokenService, User } from '@hc/auth-subgraph/admin';
 import { authEnv, loadConfig } from '@hc/config';
 
 // Demo accounts share one known password: never against a production system.

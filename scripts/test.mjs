@@ -1,15 +1,19 @@
 // `npm test`: every workspace's Jest suite through turbo, then one closing line for all of them.
+// Installs first, exactly as `npm start` does, so it works on a fresh clone.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureInstalled, root } from './install.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+ensureInstalled();
+
 const results = path.join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 
-const args = ['turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)];
-const run = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
+const args = ['run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)];
+// The installed turbo, not `npx` (which would try the registry if it were missing).
+const turbo = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo');
+const run = spawnSync(turbo, args, { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
 
 let passed = 0;
 let failed = 0;

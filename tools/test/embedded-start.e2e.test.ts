@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { pingRedis } from '@hc/service';
-import { migrations as authMigrations } from '../../subgraphs/auth/migrations/index.ts';
-import { migrations as doctorMigrations } from '../../subgraphs/doctor/migrations/index.ts';
-import { migrations as notificationMigrations } from '../../subgraphs/notification/migrations/index.ts';
-import { migrations as pharmacyMigrations } from '../../subgraphs/pharmacy/migrations/index.ts';
+import { migrations as authMigrations } from '@hc/auth-subgraph/migrations';
+import { migrations as doctorMigrations } from '@hc/doctor-subgraph/migrations';
+import { migrations as notificationMigrations } from '@hc/notification-subgraph/migrations';
+import { migrations as pharmacyMigrations } from '@hc/pharmacy-subgraph/migrations';
 import { findRedisServer } from '../../scripts/embedded/redis.ts';
 import { freePort, runtimeFile, type RuntimeState } from '../../scripts/embedded/runtime.ts';
 

@@ -10,8 +10,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createOrm, dropDatabase, withDatabase } from '@hc/db';
 import { QUEUES } from '@hc/jobs';
-import { migrations as notificationMigrations } from '../../subgraphs/notification/migrations/index.ts';
-import { KeyStore } from '../../subgraphs/auth/src/modules/keys/key-store.ts';
+import { migrations as notificationMigrations } from '@hc/notification-subgraph/migrations';
+import { KeyStore } from '@hc/auth-subgraph/admin';
 import { queueStates, replayFailed } from '../../scripts/ops/queues.ts';
 import { rotateKeys } from '../../scripts/ops/rotate-keys.ts';
 

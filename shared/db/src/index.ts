@@ -2,3 +2,4 @@ export { createOrm, ormConfig, type OrmOptions, type Orm } from './orm.js';
 export { ensureDatabase, dropDatabase, databaseNameOf, withDatabase, describeDbError } from './database.js';
 export { StatementCounter } from './statement-counter.js';
 export { lockInOrder } from './advisory-lock.js';
+export { UuidEntity, CreatedEntity, TimestampedEntity } from './entity-base.js';

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The closed set of error codes the contract promises clients (api/contract.graphql). */
+/** The closed set of error codes the contract promises clients (docs/api.md, "Errors"). */
 export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'FORBIDDEN',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
-import { applyUserChanged, seedDirectory } from '../src/test-support.js';
+import { applyUserChanged, seedDirectory } from './support.js';
 
 const DIRECTORY = `query($first: Int, $spec: String) {
   doctors(first: $first, filter: { specialization: $spec }) {

@@ -7,7 +7,7 @@ import { ormConfig } from '@hc/db';
 import { OutboxMessage, OUTBOX_TABLE_SQL, OutboxRelay, outbox } from '@hc/jobs';
 import { createLogger } from '@hc/logger';
 import { createTestDatabase, TEST_REDIS_URL } from '@hc/testing';
-import { providerEnv, startFakes, startNotificationPipeline, waitFor, type Pipeline } from './testing/pipeline-harness.js';
+import { providerEnv, startFakes, startNotificationPipeline, waitFor, type Pipeline } from '../test/pipeline-harness.js';
 
 const REGISTER = fileURLToPath(new URL('../../../scripts/register.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));

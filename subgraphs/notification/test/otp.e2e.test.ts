@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
-import { providerEnv, startFakes, waitFor } from '../src/testing/pipeline-harness.js';
+import { providerEnv, startFakes, waitFor } from './pipeline-harness.js';
 
 let fakes: Awaited<ReturnType<typeof startFakes>>;
 let sg: TestSupergraph;

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity } from '@hc/db';
 import { AddressType } from '@hc/graphql';
 
 /** A user's address row; served as the shared `Address` GraphQL type (common-types). */
 @Entity({ tableName: 'addresses' })
-export class UserAddress {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class UserAddress extends CreatedEntity {
   @Property({ type: 'uuid' })
   userId!: string;
 
@@ -31,7 +28,4 @@ export class UserAddress {
 
   @Property({ type: 'boolean', default: false })
   isDefault: boolean = false;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity } from '@hc/db';
 
 export enum OtpPurpose {
   VERIFY = 'VERIFY',
@@ -8,10 +8,7 @@ export enum OtpPurpose {
 
 /** A one-time code. Only its keyed hash is stored; it never gets a GraphQL field. */
 @Entity({ tableName: 'otp_codes' })
-export class OtpCode {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class OtpCode extends CreatedEntity {
   @Property({ type: 'uuid' })
   userId!: string;
 
@@ -29,7 +26,4 @@ export class OtpCode {
 
   @Property({ type: 'timestamptz', nullable: true })
   consumedAt?: Date | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity } from '@hc/db';
 
 /**
  * One refresh token of a login session ("family"). The token itself is only shown once; the
  * row keeps its SHA-256 (the token is 256 random bits, so a fast hash is enough).
  */
 @Entity({ tableName: 'refresh_tokens' })
-export class RefreshToken {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class RefreshToken extends CreatedEntity {
   @Property({ type: 'uuid' })
   userId!: string;
 
@@ -32,7 +29,4 @@ export class RefreshToken {
 
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt?: Date | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

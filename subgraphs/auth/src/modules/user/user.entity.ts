@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 import type { Role as RoleName } from '@hc/auth';
@@ -20,10 +20,9 @@ registerEnumType(Role, { name: 'Role' });
 @Entity({ tableName: 'users' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class User {
-  @PrimaryKey({ type: 'uuid' })
+export class User extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'string', length: 120 })
   @Field()
@@ -62,10 +61,6 @@ export class User {
   @Property({ type: 'timestamptz', nullable: true })
   tokensValidAfter?: Date | null;
 
-  @Property({ type: 'timestamptz' })
   @Field()
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  override createdAt!: Date;
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum AppointmentStatus {
@@ -29,10 +29,9 @@ registerEnumType(AppointmentEventType, { name: 'AppointmentEventType' });
 @Entity({ tableName: 'appointments' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Appointment {
-  @PrimaryKey({ type: 'uuid' })
+export class Appointment extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   patientId!: string;
@@ -79,13 +78,11 @@ export class Appointment {
   @Property({ type: 'integer', nullable: true })
   reminderVersion?: number | null;
 
-  @Property({ type: 'timestamptz' })
   @Field()
-  createdAt: Date = new Date();
+  override createdAt!: Date;
 
-  @Property({ type: 'timestamptz' })
   @Field()
-  updatedAt: Date = new Date();
+  override updatedAt!: Date;
 }
 
 @ObjectType()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestSubgraph, type TestSubgraph, type TestKeys } from '@hc/testing';
-import { doctorTestKit } from '../../test-support.js';
+import { doctorTestKit } from '../../../test/support.js';
 
 let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;

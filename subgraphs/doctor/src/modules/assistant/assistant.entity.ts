@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity, UuidEntity } from '@hc/db';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum InviteStatus {
@@ -16,10 +16,9 @@ export const INVITE_TTL_DAYS = 7;
 /** At most one PENDING invite per (assistant, workplace): a partial unique index holds it. */
 @Entity({ tableName: 'assistant_invites' })
 @ObjectType()
-export class AssistantInvite {
-  @PrimaryKey({ type: 'uuid' })
+export class AssistantInvite extends CreatedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   doctorId!: string;
@@ -45,18 +44,16 @@ export class AssistantInvite {
   @Property({ type: 'timestamptz', nullable: true })
   respondedAt?: Date | null;
 
-  @Property({ type: 'timestamptz' })
   @Field()
-  createdAt: Date = new Date();
+  override createdAt!: Date;
 }
 
 /** An assistant working for a doctor at one workplace; revoked rows stay for history. */
 @Entity({ tableName: 'assistant_assignments' })
 @ObjectType()
-export class AssistantAssignment {
-  @PrimaryKey({ type: 'uuid' })
+export class AssistantAssignment extends UuidEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   assistantId!: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestSubgraph, type TestKeys, type TestSubgraph } from '@hc/testing';
-import { doctorTestKit } from '../../test-support.js';
+import { doctorTestKit } from '../../../test/support.js';
 import { generateSlots, workingHoursProblems } from './slots.js';
 import { DayOfWeek, WEEKDAYS } from '../workplace/workplace.entity.js';
 

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum VerificationStatus {
@@ -12,10 +12,9 @@ registerEnumType(VerificationStatus, { name: 'VerificationStatus' });
 @Entity({ tableName: 'doctors' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Doctor {
-  @PrimaryKey({ type: 'uuid' })
+export class Doctor extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   /** The auth user this profile belongs to (one profile per user). */
   @Property({ type: 'uuid', unique: true })
@@ -44,10 +43,4 @@ export class Doctor {
   /** Why an admin rejected the profile; sent to the doctor, not exposed. */
   @Property({ type: 'text', nullable: true })
   reviewReason?: string | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Address, DecimalScalar } from '@hc/graphql';
 
@@ -47,10 +47,9 @@ export type StoredAddress = Omit<Address, 'id'>;
 @Entity({ tableName: 'workplaces' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Workplace {
-  @PrimaryKey({ type: 'uuid' })
+export class Workplace extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   doctorId!: string;
@@ -122,10 +121,4 @@ export class Workplace {
   /** Copied from the address for the directory's city filter. */
   @Property({ type: 'string', length: 100, nullable: true })
   city?: string | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { NotificationChannel } from '../template/template.entity.js';
 
@@ -19,10 +19,9 @@ registerEnumType(NotificationStatus, { name: 'NotificationStatus' });
  */
 @Entity({ tableName: 'notifications' })
 @ObjectType('Notification')
-export class Notification {
-  @PrimaryKey({ type: 'uuid' })
+export class Notification extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'string', length: 200, unique: 'notifications_idempotency_key_unique' })
   idempotencyKey!: string;
@@ -87,10 +86,6 @@ export class Notification {
   @Field(() => Date, { nullable: true })
   deliveredAt?: Date | null;
 
-  @Property({ type: 'timestamptz' })
   @Field()
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  override createdAt!: Date;
 }

@@ -15,7 +15,7 @@ import {
   TWILIO_TOKEN,
   waitFor,
   type Pipeline,
-} from '../../testing/pipeline-harness.js';
+} from '../../../test/pipeline-harness.js';
 
 let fakes: Awaited<ReturnType<typeof startFakes>>;
 let p: Pipeline;

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum NotificationChannel {
@@ -36,10 +36,9 @@ export class TemplateVariable {
 @Entity({ tableName: 'notification_templates' })
 @Unique({ properties: ['name', 'channel'] })
 @ObjectType()
-export class NotificationTemplate {
-  @PrimaryKey({ type: 'uuid' })
+export class NotificationTemplate extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'string', length: 100 })
   @Field()
@@ -64,10 +63,4 @@ export class NotificationTemplate {
   @Property({ type: 'boolean', default: true })
   @Field()
   isActive: boolean = true;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity } from '@hc/db';
 import { Field, ID, ObjectType } from 'type-graphql';
 
 @Entity({ tableName: 'categories' })
 @ObjectType()
-export class Category {
-  @PrimaryKey({ type: 'uuid' })
+export class Category extends CreatedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'string', length: 100, unique: true })
   @Field()
@@ -20,7 +19,4 @@ export class Category {
   @Property({ type: 'boolean', default: true })
   @Field()
   isActive: boolean = true;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

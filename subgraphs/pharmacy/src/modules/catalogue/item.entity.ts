@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Connection } from '@hc/graphql';
 
@@ -18,10 +18,9 @@ export class MedicineInfo {
 @Entity({ tableName: 'items' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Item {
-  @PrimaryKey({ type: 'uuid' })
+export class Item extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid', nullable: true })
   categoryId?: string | null;
@@ -60,12 +59,6 @@ export class Item {
   /** Who may update it (with admins). */
   @Property({ type: 'uuid' })
   createdBy!: string;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }
 
 @ObjectType()

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity, UuidEntity } from '@hc/db';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection, DecimalScalar } from '@hc/graphql';
 
@@ -36,10 +36,9 @@ export interface AddressCopy {
 @Entity({ tableName: 'orders' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Order {
-  @PrimaryKey({ type: 'uuid' })
+export class Order extends UuidEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   patientId!: string;
@@ -87,10 +86,9 @@ export class OrderItem {
 
 @Entity({ tableName: 'deliveries' })
 @ObjectType()
-export class Delivery {
-  @PrimaryKey({ type: 'uuid' })
+export class Delivery extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid', unique: true })
   orderId!: string;
@@ -109,10 +107,4 @@ export class Delivery {
   @Property({ type: 'string', length: 40, unique: true })
   @Field(() => String, { nullable: true })
   trackingNumber!: string;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

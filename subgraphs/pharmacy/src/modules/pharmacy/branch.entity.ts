@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
+import { CreatedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 @Entity({ tableName: 'pharmacy_branches' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class PharmacyBranch {
-  @PrimaryKey({ type: 'uuid' })
+export class PharmacyBranch extends CreatedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   pharmacyId!: string;
@@ -32,7 +31,4 @@ export class PharmacyBranch {
   @Property({ type: 'string', length: 120, nullable: true })
   @Field(() => String, { nullable: true })
   managerName?: string | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum VerificationStatus {
@@ -13,10 +13,9 @@ registerEnumType(VerificationStatus, { name: 'VerificationStatus' });
 @Entity({ tableName: 'pharmacies' })
 @ObjectType()
 @Directive('@key(fields: "id")')
-export class Pharmacy {
-  @PrimaryKey({ type: 'uuid' })
+export class Pharmacy extends TimestampedEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid', unique: true })
   ownerId!: string;
@@ -52,10 +51,4 @@ export class Pharmacy {
 
   @Property({ type: 'timestamptz', nullable: true })
   reviewedAt?: Date | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

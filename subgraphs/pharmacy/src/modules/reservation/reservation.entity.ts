@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
+import { UuidEntity } from '@hc/db';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum ReservationStatus {
@@ -17,10 +17,9 @@ registerEnumType(ReservationStatus, { name: 'ReservationStatus' });
  */
 @Entity({ tableName: 'reservations' })
 @ObjectType()
-export class Reservation {
-  @PrimaryKey({ type: 'uuid' })
+export class Reservation extends UuidEntity {
   @Field(() => ID)
-  id: string = randomUUID();
+  override id!: string;
 
   @Property({ type: 'uuid' })
   patientId!: string;

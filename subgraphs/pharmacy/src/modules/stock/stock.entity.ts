@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { UuidEntity } from '@hc/db';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '@hc/graphql';
 
@@ -10,10 +10,7 @@ import { DecimalScalar } from '@hc/graphql';
 @Entity({ tableName: 'stock_entries' })
 @Unique({ properties: ['branchId', 'itemId'] })
 @ObjectType()
-export class StockEntry {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class StockEntry extends UuidEntity {
   @Property({ type: 'uuid' })
   branchId!: string;
 

@@ -4,7 +4,7 @@ import { addToOutbox, outbox, QUEUES, type NotificationRequest } from '@hc/jobs'
 import { gql, signTestToken, startTestSubgraph, TEST_REDIS_URL, testRedisPrefix } from '@hc/testing';
 import type { Role } from '@hc/auth';
 import { startFakeSmtp, startFakeTwilio, startFakeUltraMsg } from './fake-providers.js';
-import { Notification } from '../modules/notification/notification.entity.js';
+import { Notification } from '../src/modules/notification/notification.entity.js';
 
 export const WHATSAPP_INSTANCE = 'instance42';
 export const WHATSAPP_TOKEN = 'ultramsg-token';

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Role } from '@hc/auth';
 import { gql, signTestToken, type TestKeys } from '@hc/testing';
-import { applyUserChanged } from './modules/user/user-copy.consumer.js';
+import { applyUserChanged } from '../src/modules/user/user-copy.consumer.js';
 
 export { applyUserChanged };
 
