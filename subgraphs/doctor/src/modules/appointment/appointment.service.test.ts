@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestSubgraph, testRedisPrefix, type TestKeys, type TestSubgraph } from '@hc/testing';
 import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
 import type { Role } from '@hc/auth';
-import { doctorTestKit } from '../../test-support.js';
+import { doctorTestKit } from '../../../test/support.js';
 import { AppointmentEvents } from './appointment.events.js';
 import { bookAppointment, cancelAppointment, confirmAppointment, isSlotUnavailable } from './appointment.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { QUEUES, type PrescriptionPharmacyAccessEvent } from '@hc/jobs';
 import { startTestSubgraph, testRedisPrefix, TEST_REDIS_URL, type TestKeys, type TestSubgraph } from '@hc/testing';
-import { doctorTestKit } from '../../test-support.js';
+import { doctorTestKit } from '../../../test/support.js';
 import { applyPharmacyAccess } from './prescription.consumer.js';
 import { effectiveStatus } from './prescription.service.js';
 
