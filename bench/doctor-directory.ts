@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
+import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -50,7 +51,7 @@ async function load(connections: number, seconds: number, request: () => Promise
   };
 }
 
-const sg = await startSupergraph({ env: { LOG_LEVEL: 'error' } });
+const sg = await startSupergraph(supergraph, { env: { LOG_LEVEL: 'error' } });
 try {
   const seeded = await seedDirectory(sg, 120, 'bench');
   const vars = { first: 20, spec: seeded.specialization };

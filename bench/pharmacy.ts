@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
+import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -72,7 +73,7 @@ async function load(connections: number, seconds: number, request: (worker: numb
   };
 }
 
-const sg = await startSupergraph();
+const sg = await startSupergraph(supergraph);
 try {
   const db = sg.subgraphs.pharmacy.orm.em.getConnection();
   const t0 = performance.now();

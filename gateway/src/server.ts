@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { addHealthRoutes, createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
+import { createFormatError, createHttpShell, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
@@ -93,10 +93,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger: requestScopedLogger(logger),
   });
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
-  httpServer.keepAliveTimeout = 65_000;
+  const shell = createHttpShell({
+    metrics,
+    readiness: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
+  });
+  const { app, httpServer } = shell;
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -143,14 +144,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    requestStore.run({ requestId }, next);
-  });
-  addHealthRoutes(app, Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])));
-  metrics.route(app);
-
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {
       const requestId = requestStore.getStore()?.requestId ?? randomUUID();
@@ -166,25 +159,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app,
     httpServer,
     metrics,
-    listen: (port: number, host: string): Promise<RunningGateway> =>
-      new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          const actual = (httpServer.address() as { port: number }).port;
-          resolve({
-            url: `http://${host}:${actual}`,
-            port: actual,
-            httpServer,
-            stop: async () => {
-              // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
-              await subscriptions.stop();
-              await apollo.stop();
-              await fetchers.close();
-              redis.disconnect();
-              ownVerifier?.close();
-            },
-          });
-        });
-      }),
+    listen: async (port: number, host: string): Promise<RunningGateway> => {
+      const listening = await shell.listen(port, host);
+      return {
+        url: listening.url,
+        port: listening.port,
+        httpServer,
+        stop: async () => {
+          // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
+          await subscriptions.stop();
+          await apollo.stop();
+          await shell.close();
+          await fetchers.close();
+          redis.disconnect();
+          ownVerifier?.close();
+        },
+      };
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { DIRECTORY, extraGateway, post, seedDoctors, totalStatements, type RawResponse } from './support.js';
+import { supergraph } from '../../scripts/subgraphs.ts';
 
 /** `{ doctors { nodes { user { doctorProfile { user ... } } } } }` nested to `levels` user/doctorProfile pairs. */
 function nested(levels: number, leaf = 'id'): string {
@@ -13,7 +14,7 @@ describe('query limits before execution', () => {
   let sg: TestSupergraph;
   let url: string;
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     url = sg.url;
     await seedDoctors(sg, 5, 'lim');
   });
