@@ -14,8 +14,8 @@ await runProcess({
     if (workers > 1 && isClusterPrimary()) {
       // Workers share the port; subscriptions keep working because every worker gets its events
       // from Redis pub/sub.
-      superviseWorkers(workers, logger);
-      return;
+      const supervisor = superviseWorkers(workers, logger);
+      return { logger, stopSteps: [{ name: 'workers', stop: supervisor.stop }], stopTimeoutMs: 20_000 };
     }
     const stopTracing = await startTracing(config, logger);
     const gateway = await createGateway(config, { logger });

@@ -35,14 +35,13 @@ export async function stopInOrder(steps: StopStep[], logger: Logger): Promise<bo
 }
 
 /**
- * The one process lifecycle (gateway, subgraphs, notification worker): starts, and on the first
- * SIGTERM/SIGINT runs the stop steps in order within `stopTimeoutMs`, exiting 0 when everything closed and 1
- * when a step failed or time ran out. Bad config (ConfigError) or a StartupError stops start-up
- * with one line on stderr, prefixed with `name`, and exit code 1. `start` returns nothing when
- * this process only supervises others (cluster primary), which handle signals themselves.
+ * The one process lifecycle (gateway, subgraphs, notification worker, cluster primaries): starts,
+ * and on the first SIGTERM/SIGINT runs the stop steps in order within `stopTimeoutMs`, exiting 0
+ * when everything closed and 1 when a step failed or time ran out. Bad config (ConfigError) or a StartupError stops start-up
+ * with one line on stderr, prefixed with `name`, and exit code 1.
  */
-export async function runProcess(options: { name: string; start: () => Promise<StartedProcess | void> }): Promise<void> {
-  let started: StartedProcess | void;
+export async function runProcess(options: { name: string; start: () => Promise<StartedProcess> }): Promise<void> {
+  let started: StartedProcess;
   try {
     started = await options.start();
   } catch (error) {
@@ -52,7 +51,6 @@ export async function runProcess(options: { name: string; start: () => Promise<S
     }
     throw error;
   }
-  if (!started) return;
   const { logger, stopSteps } = started;
   const timeoutMs = started.stopTimeoutMs ?? 15_000;
   let stopping = false;

@@ -171,8 +171,9 @@ export async function runSubgraph<
           });
           await orm.close();
         }
-        superviseWorkers(workers, createLogger(def.name, config), { MIGRATE_ON_START: 'false' });
-        return;
+        const logger = createLogger(def.name, config);
+        const supervisor = superviseWorkers(workers, logger, { MIGRATE_ON_START: 'false' });
+        return { logger, stopSteps: [{ name: 'workers', stop: supervisor.stop }], stopTimeoutMs: 20_000 };
       }
       const started = await startSubgraph(def, config);
       return { logger: started.logger, stopSteps: [{ name: def.name, stop: started.stop }] };
