@@ -24,9 +24,10 @@ export function createOpsQueue(config: NotificationConfig) {
 }
 
 /**
- * The worker side of the pipeline: delivery of `notifications` jobs (the contact copy from
- * `notification-events` is the subgraph's event consumer, see server.ts). Runs inside the subgraph (RUN_WORKER=true) or alone (src/worker.ts);
- * add instances to scale. `stop()` lets active jobs finish (SIGTERM drain).
+ * The worker side of the pipeline: delivery of `notifications` jobs. Runs inside the subgraph
+ * (RUN_WORKER=true) or alone (src/worker.ts); add instances to scale. The contact copy from
+ * `notification-events` is not here: the subgraph consumes it (see server.ts).
+ * `stop()` lets active jobs finish (SIGTERM drain).
  */
 export function createWorkerTasks(config: NotificationConfig, deps: { orm: MikroORM; logger: Logger }): BackgroundTask[] {
   const providers = createProviders(config, deps.logger);
