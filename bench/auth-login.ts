@@ -18,6 +18,7 @@ import pg from 'pg';
 import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 import { composeFromCode, createTestKeys } from '@hc/testing';
 import { percentile, postJson, root, startService, table, type LoadResult, type Service } from './harness.js';
+import { subgraphs } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const COST = Number(process.env.BCRYPT_COST ?? 12);
@@ -136,7 +137,7 @@ async function main() {
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const supergraphPath = path.join(dir, 'supergraph-auth.graphql');
-  writeFileSync(supergraphPath, await composeFromCode(urls));
+  writeFileSync(supergraphPath, await composeFromCode(subgraphs, urls));
   services.push(
     await startService(
       'gateway',

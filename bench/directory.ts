@@ -27,6 +27,7 @@ import {
   type LoadResult,
   type Service,
 } from './harness.js';
+import { subgraphs } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -135,7 +136,7 @@ async function main() {
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const supergraphPath = path.join(dir, 'directory-supergraph.graphql');
-  writeFileSync(supergraphPath, await composeFromCode(urls));
+  writeFileSync(supergraphPath, await composeFromCode(subgraphs, urls));
 
   const gatewayEnv = (p: number, cache: boolean, dedupe = true) => ({
     ...common,

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
+import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -51,9 +52,9 @@ async function load(connections: number, seconds: number, request: () => Promise
 }
 
 // One load generator on one address: the gateway's per-address rate limit would measure itself.
-const sg = await startSupergraph({
+const sg = await startSupergraph(supergraph, {
   env: { LOG_LEVEL: 'error' },
-  envFor: { ['gateway' as never]: { RATE_LIMIT_ENABLED: 'false' } },
+  envFor: { gateway: { RATE_LIMIT_ENABLED: 'false' } },
 });
 try {
   const seeded = await seedDirectory(sg, 120, 'bench');

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
+import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -73,7 +74,7 @@ async function load(connections: number, seconds: number, request: (worker: numb
 }
 
 // One load generator on one address: the gateway's per-address rate limit would measure itself.
-const sg = await startSupergraph({ envFor: { ['gateway' as never]: { RATE_LIMIT_ENABLED: 'false' } } });
+const sg = await startSupergraph(supergraph, { envFor: { gateway: { RATE_LIMIT_ENABLED: 'false' } } });
 try {
   const db = sg.subgraphs.pharmacy.orm.em.getConnection();
   const t0 = performance.now();

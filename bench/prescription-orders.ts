@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gql, signTestToken, startTestSubgraph } from '@hc/testing';
-import { process as applyPrescription } from '../subgraphs/pharmacy/src/modules/prescription/prescription.consumer.js';
+import { process as applyPrescription } from '@hc/pharmacy-subgraph/prescriptions';
+import { subgraphs } from '../scripts/subgraphs.ts';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -20,7 +21,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const BRANCHES = 5;
 const PLACE = `mutation Place($i: PlaceOrderInput!) { placeOrder(input: $i) { id totalAmount } }`;
 
-const sg = await startTestSubgraph('pharmacy');
+const sg = await startTestSubgraph(subgraphs.pharmacy);
 try {
   const db = sg.orm.em.getConnection();
   const pharmacyId = randomUUID();

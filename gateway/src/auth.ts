@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createTokenVerifier, JwksKeyResolver, redisRevocationCheck, type AuthContext, type TokenVerifier } from '@hc/auth';
+import { createTokenVerifier, type AuthContext, type TokenVerifier } from '@hc/auth';
 import type { GatewayConfig } from '@hc/config';
 import { authenticate } from '@hc/graphql';
 
@@ -13,10 +13,10 @@ export function createGatewayVerifier(config: GatewayConfig): { verify: TokenVer
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   redis.on('error', () => undefined);
   const verify = createTokenVerifier({
-    keys: new JwksKeyResolver(config.AUTH_JWKS_URL),
+    keys: { jwksUrl: config.AUTH_JWKS_URL },
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
-    isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
+    revocation: { redis, prefix: config.REDIS_PREFIX },
   });
   return { verify, close: () => redis.disconnect() };
 }

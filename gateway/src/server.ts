@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
+import { createFormatError, createHttpShell, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
@@ -19,7 +19,7 @@ import { responseCachePlugins } from './response-cache.js';
 import { apqSizePlugin, loadSafelist, SafelistCache, safelistPlugin } from './persisted-queries.js';
 import { createClientAddress } from './client-address.js';
 import { createRateLimits } from './rate-limit.js';
-import { corsMiddleware, mountOpsRoutes } from './surface.js';
+import { corsMiddleware } from './surface.js';
 import { createWsLimits } from './ws-limits.js';
 import { createSubgraphFetcher } from './subgraph-fetcher.js';
 import { authenticateRequest, createGatewayVerifier } from './auth.js';
@@ -106,10 +106,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger: requestScopedLogger(logger),
   });
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
-  httpServer.keepAliveTimeout = 65_000;
+  const shell = createHttpShell({
+    metrics,
+    ops: { production, host: config.HOST, metricsPort: config.METRICS_PORT, metricsToken: config.METRICS_TOKEN },
+    readiness: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
+  });
+  const { app, httpServer } = shell;
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -164,18 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    requestStore.run({ requestId }, next);
-  });
   app.use(corsMiddleware(config.CORS_ORIGINS));
-  const ops = mountOpsRoutes(
-    app,
-    config,
-    metrics,
-    Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
-  );
 
   const graphql = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {
@@ -196,29 +187,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     httpServer,
     metrics,
     listen: async (port: number, host: string): Promise<RunningGateway> => {
-      const opsListener = await ops.listen();
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          const actual = (httpServer.address() as { port: number }).port;
-          resolve({
-            url: `http://${host}:${actual}`,
-            port: actual,
-            opsPort: opsListener?.port,
-            httpServer,
-            stop: async () => {
-              // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
-              await subscriptions.stop();
-              await apollo.stop();
-              await fetchers.close();
-              redis.disconnect();
-              if (cacheRedis !== redis) cacheRedis.disconnect();
-              await ops.close();
-              ownVerifier?.close();
-            },
-          });
-        });
-      });
+      const listening = await shell.listen(port, host);
+      return {
+        url: listening.url,
+        port: listening.port,
+        opsPort: listening.opsPort,
+        httpServer,
+        stop: async () => {
+          // Drains in-flight HTTP (the drain plugin), then closes what the requests used.
+          await subscriptions.stop();
+          await apollo.stop();
+          await shell.close();
+          await fetchers.close();
+          redis.disconnect();
+          if (cacheRedis !== redis) cacheRedis.disconnect();
+          ownVerifier?.close();
+        },
+      };
     },
   };
 }

@@ -4,6 +4,7 @@ import { gatewayEnv, loadConfig } from '@hc/config';
 import { composeFromCode, createTestKeys, signTestToken, testRedisPrefix, TEST_REDIS_URL } from '@hc/testing';
 import { createGateway, type RunningGateway } from '../src/server.js';
 import { post } from './support.js';
+import { subgraphs } from '../../scripts/subgraphs.ts';
 
 /** A stand-in doctor subgraph that counts the operations it receives and answers after 1 s (a wide window for requests to meet). */
 function countingSubgraph() {
@@ -53,7 +54,7 @@ describe('in-flight dedupe of subgraph fetches (SUBGRAPH_DEDUPE)', () => {
       PHARMACY_URL: down,
     });
     const gw = await createGateway(config, {
-      supergraphSdl: await composeFromCode({ auth: down, doctor: subgraph.url, notification: down, pharmacy: down }),
+      supergraphSdl: await composeFromCode(subgraphs, { auth: down, doctor: subgraph.url, notification: down, pharmacy: down }),
       verifyToken: keys.verifier,
     });
     gateway = await gw.listen(0, '127.0.0.1');

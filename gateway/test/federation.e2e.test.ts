@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { seedDoctors } from './support.js';
+import { supergraph } from '../../scripts/subgraphs.ts';
 
 const DIRECTORY = /* GraphQL */ `
   query Directory($first: Int, $spec: String) {
@@ -23,7 +24,7 @@ const DIRECTORY = /* GraphQL */ `
 describe('walking skeleton through the gateway', () => {
   let sg: TestSupergraph;
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     await seedDoctors(sg, 3, 'small');
     await seedDoctors(sg, 30, 'large');
   });

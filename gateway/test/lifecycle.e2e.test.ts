@@ -5,6 +5,7 @@ import { gatewayEnv, loadConfig } from '@hc/config';
 import { composeFromCode, createTestKeys, testRedisPrefix, TEST_REDIS_URL } from '@hc/testing';
 import { createGateway, type RunningGateway } from '../src/server.js';
 import { post } from './support.js';
+import { subgraphs } from '../../scripts/subgraphs.ts';
 
 /** A stand-in doctor subgraph that takes `delayMs` to answer, to hold a request in flight. */
 function slowSubgraph(delayMs: number) {
@@ -48,7 +49,7 @@ async function startGateway(doctorUrl: string): Promise<RunningGateway> {
     NOTIFICATION_URL: down,
     PHARMACY_URL: down,
   });
-  const gw = await createGateway(config, { supergraphSdl: await composeFromCode(urls), verifyToken: keys.verifier });
+  const gw = await createGateway(config, { supergraphSdl: await composeFromCode(subgraphs, urls), verifyToken: keys.verifier });
   return gw.listen(0, '127.0.0.1');
 }
 

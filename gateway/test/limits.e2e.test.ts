@@ -14,6 +14,7 @@ import {
   wsConnection,
   type RawResponse,
 } from './support.js';
+import { supergraph } from '../../scripts/subgraphs.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,7 +38,7 @@ describe('query limits before execution', () => {
   let sg: TestSupergraph;
   let url: string;
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     url = sg.url;
     await seedDoctors(sg, 5, 'lim');
   });

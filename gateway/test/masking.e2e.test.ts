@@ -12,6 +12,7 @@ import {
 } from '@hc/testing';
 import { createGateway, type RunningGateway } from '../src/server.js';
 import { captureLogger, post } from './support.js';
+import { subgraphs } from '../../scripts/subgraphs.ts';
 
 /**
  * The doctor subgraph and the gateway, each logging into an array, so the test can prove that
@@ -41,7 +42,7 @@ describe('error masking across the gateway', () => {
     doctor = await startSubgraph(doctorSubgraph, loadConfig(doctorEnv, { ...common, DATABASE_URL: db.url }), {
       port: 0,
       logger: doctorLog.logger,
-      verifyToken: keys.verifier,
+      tokenKeys: keys.keyResolver,
     });
     const doctorUrl = `${doctor.server.url}/graphql`;
     const unused = 'http://127.0.0.1:9/graphql';
@@ -55,7 +56,7 @@ describe('error masking across the gateway', () => {
       PHARMACY_URL: unused,
     });
     const gw = await createGateway(config, {
-      supergraphSdl: await composeFromCode(urls),
+      supergraphSdl: await composeFromCode(subgraphs, urls),
       logger: gatewayLog.logger,
       verifyToken: keys.verifier,
     });

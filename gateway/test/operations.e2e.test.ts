@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { sha256 } from '../src/persisted-queries.js';
 import { DIRECTORY, extraGateway, post, seedDoctors, totalStatements } from './support.js';
+import { supergraph } from '../../scripts/subgraphs.ts';
 
 const apq = (query: string) => ({ version: 1, sha256Hash: sha256(query) });
 
@@ -20,7 +21,7 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 describe('gateway operations: metrics, persisted queries, response cache', () => {
   let sg: TestSupergraph;
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     await seedDoctors(sg, 4, 'ops');
   });
   afterAll(async () => {

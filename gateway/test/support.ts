@@ -4,8 +4,9 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { gatewayEnv, loadConfig } from '@hc/config';
 import { createLogger, type Logger } from '@hc/logger';
-import { composeFromCode, type SubgraphName, type TestSupergraph } from '@hc/testing';
+import { composeFromCode, subgraphUrlEnv, type TestSupergraph } from '@hc/testing';
 import { createGateway, type RunningGateway } from '../src/server.js';
+import { subgraphs, type SubgraphName } from '../../scripts/subgraphs.ts';
 
 /** A pino logger whose JSON lines land in `lines` (to prove what reaches the log). */
 export function captureLogger(service: string): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -40,13 +41,10 @@ export async function extraGateway(
     AUTH_JWKS_URL: `${sg.subgraphs.auth.server.url}/.well-known/jwks.json`,
     JWT_ISSUER: sg.keys.issuer,
     JWT_AUDIENCE: sg.keys.audience,
-    AUTH_URL: urls.auth,
-    DOCTOR_URL: urls.doctor,
-    NOTIFICATION_URL: urls.notification,
-    PHARMACY_URL: urls.pharmacy,
+    ...subgraphUrlEnv(urls),
     ...env,
   });
-  const gw = await createGateway(config, { supergraphSdl: await composeFromCode(urls), logger });
+  const gw = await createGateway(config, { supergraphSdl: await composeFromCode(subgraphs, urls), logger });
   const running = await gw.listen(0, '127.0.0.1');
   return { ...running, query: (body, headers) => post(`${running.url}/graphql`, body, headers) };
 }

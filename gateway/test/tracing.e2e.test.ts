@@ -6,6 +6,7 @@ import { composeFromCode, createTestKeys, testRedisPrefix, TEST_REDIS_URL } from
 import { createGateway } from '../src/server.js';
 import { startTracing } from '../src/tracing.js';
 import { post } from './support.js';
+import { subgraphs } from '../../scripts/subgraphs.ts';
 
 /** An HTTP server standing in for a subgraph (answers the directory count) or an OTLP collector (keeps bodies). */
 function server(handler: (body: Buffer, res: http.ServerResponse) => void) {
@@ -66,7 +67,7 @@ describe('OpenTelemetry tracing (OTEL_TRACING)', () => {
       PHARMACY_URL: down,
     });
     const gw = await createGateway(config, {
-      supergraphSdl: await composeFromCode({ auth: down, doctor, notification: down, pharmacy: down }),
+      supergraphSdl: await composeFromCode(subgraphs, { auth: down, doctor, notification: down, pharmacy: down }),
       verifyToken: createTestKeys().verifier,
     });
     const running = await gw.listen(0, '127.0.0.1');

@@ -9,6 +9,7 @@ import { gatewayEnv, loadConfig } from '@hc/config';
 import { composeFromCode, signTestToken, startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
 import { applyUserChanged } from '@hc/doctor-subgraph/testing';
 import { createGateway, type RunningGateway } from '../server.js';
+import { subgraphs, supergraph } from '../../../scripts/subgraphs.ts';
 
 type Role = 'PATIENT' | 'DOCTOR' | 'ASSISTANT';
 const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
@@ -83,7 +84,7 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
   let assistant: Awaited<ReturnType<typeof user>>;
 
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as never;
     gatewayConfigFor = (env) =>
       loadConfig(gatewayEnv, {
@@ -115,7 +116,9 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
       NOTIFICATION_URL: sg.subgraphs.notification.graphqlUrl,
       PHARMACY_URL: sg.subgraphs.pharmacy.graphqlUrl,
     });
-    second = await (await createGateway(config, { supergraphSdl: await composeFromCode(urls) })).listen(0, '127.0.0.1');
+    second = await (
+      await createGateway(config, { supergraphSdl: await composeFromCode(subgraphs, urls) })
+    ).listen(0, '127.0.0.1');
 
     const d = await user('DOCTOR', 'Dr Amal Hassan');
     const profile = await must(
@@ -264,7 +267,9 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
     writeFileSync(file, JSON.stringify({ [sha(SAFE)]: SAFE, [sha(BOOK)]: BOOK }));
     const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as never;
     const locked = await (
-      await createGateway(gatewayConfigFor({ PERSISTED_QUERIES_SAFELIST: file }), { supergraphSdl: await composeFromCode(urls) })
+      await createGateway(gatewayConfigFor({ PERSISTED_QUERIES_SAFELIST: file }), {
+        supergraphSdl: await composeFromCode(subgraphs, urls),
+      })
     ).listen(0, '127.0.0.1');
     try {
       const listed = subscribe(locked.url, patient.token, SAFE);

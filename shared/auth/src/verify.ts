@@ -1,30 +1,37 @@
 import jwt from 'jsonwebtoken';
 import { ACCESS_TOKEN_ALGORITHM, AuthError, ROLES, type AuthUser, type Role } from './types.js';
-import type { KeyResolver } from './keys.js';
+import { JwksKeyResolver, type KeyResolver } from './keys.js';
+import { redisRevocationCheck, type RevocationRedis } from './revocation.js';
 
 export interface VerifierOptions {
-  keys: KeyResolver;
+  /**
+   * Where public keys come from: auth's JWKS endpoint (gateway, subgraphs), or a key source at
+   * hand (auth's own keys, test keys).
+   */
+  keys: { jwksUrl: string } | KeyResolver;
   issuer: string;
   audience: string;
   /**
-   * Extra revocation check (e.g. tokens issued before a password change). Return true to reject.
-   * Runs after the signature and claims are valid.
+   * Revocation markers (tokens issued before a password change/reset), checked after the
+   * signature and claims are valid. Fails closed when Redis cannot answer.
    */
-  isRevoked?: (user: AuthUser) => Promise<boolean>;
+  revocation?: { redis: RevocationRedis; prefix: string };
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthUser>;
 
 /**
- * Verifies an access token: RS256 only (so `none` and HS256-with-the-public-key fail), issuer,
+ * The one token verifier factory (gateway, every subgraph, tests). Verifies an access token: RS256 only (so `none` and HS256-with-the-public-key fail), issuer,
  * audience, expiry, `typ=access` (a refresh token or other JWT cannot pass as one), known kid.
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const keys = 'jwksUrl' in options.keys ? new JwksKeyResolver(options.keys.jwksUrl) : options.keys;
+  const isRevoked = options.revocation ? redisRevocationCheck(options.revocation.redis, options.revocation.prefix) : undefined;
   return async (token: string) => {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw new AuthError();
     if (decoded.header.alg !== ACCESS_TOKEN_ALGORITHM || !decoded.header.kid) throw new AuthError();
-    const key = await options.keys.getKey(decoded.header.kid);
+    const key = await keys.getKey(decoded.header.kid);
     if (!key) throw new AuthError();
     let payload: jwt.JwtPayload;
     try {
@@ -46,7 +53,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       email: String(payload.email ?? ''),
       issuedAt: Number(payload.iat ?? 0),
     };
-    if (options.isRevoked && (await options.isRevoked(user))) throw new AuthError();
+    if (isRevoked && (await isRevoked(user))) throw new AuthError();
     return user;
   };
 }

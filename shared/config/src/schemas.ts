@@ -38,6 +38,13 @@ export const commonEnv = z.object({
   REDIS_URL: url('redis://127.0.0.1:6379'),
   /** Prefix for every Redis key (queues, rate limits, cache, pub/sub): lets tests and tenants share a Redis. */
   REDIS_PREFIX: z.string().min(1).default('hc'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'bearer token for /metrics and the detailed /ready on the public port; without it (or the gateway METRICS_PORT), production hides both',
+    ),
   JWT_ISSUER: z.string().min(1).default('healthcare-auth'),
   JWT_AUDIENCE: z.string().min(1).default('healthcare-api'),
   /** Where the gateway and subgraphs fetch auth's public keys. */
@@ -179,13 +186,6 @@ const gatewayFields = commonEnv.extend({
     .max(65535, 'must be 0..65535')
     .optional()
     .describe('serve /metrics and the detailed /ready on this port (same HOST) instead of the public one'),
-  METRICS_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .optional()
-    .describe(
-      'bearer token for /metrics and the detailed /ready on the public port; without it or METRICS_PORT, production hides both',
-    ),
   GATEWAY_WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
     .default(1)

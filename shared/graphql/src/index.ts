@@ -5,6 +5,7 @@ export * from './pagination.js';
 export * from './auth-checker.js';
 export * from './build-subgraph.js';
 export * from './context.js';
+export * from './http-shell.js';
 export * from './server.js';
 export * from './metrics.js';
 export * from './loaders.js';

@@ -1,6 +1,6 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -12,8 +12,7 @@ import { UnauthenticatedError, withHttpStatus } from './errors.js';
 import { createFormatError } from './format-error.js';
 import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
-
-export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+import { createHttpShell, type ReadinessChecks } from './http-shell.js';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
@@ -28,6 +27,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   routes?: (app: Express) => void;
   /** Prometheus registry served on GET /metrics (default: requests and durations only). */
   metrics?: ServiceMetrics;
+  /** Bearer token that opens /metrics and the detailed /ready (else open only outside production). */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -53,39 +54,6 @@ export function requestScopedLogger(logger: Logger) {
     warn: (message: unknown) => scoped().warn(String(message)),
     error: (message: unknown) => scoped().error(String(message)),
   };
-}
-
-const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
-export function requestIdOf(req: Request): string {
-  const given = req.header('x-request-id');
-  return given && REQUEST_ID_RE.test(given) ? given : randomUUID();
-}
-
-/** Runs the readiness checks; each one gets 2 s. */
-export async function checkReadiness(checks: ReadinessChecks): Promise<{ ok: boolean; checks: Record<string, string> }> {
-  const results: Record<string, string> = {};
-  await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      try {
-        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
-        results[name] = 'ok';
-      } catch (error) {
-        results[name] = `failing: ${(error as Error).message}`;
-      }
-    }),
-  );
-  return { ok: Object.values(results).every((r) => r === 'ok'), checks: results };
-}
-
-/** Adds GET /health (alive) and GET /ready (dependencies reachable). */
-export function addHealthRoutes(app: Express, readiness: ReadinessChecks): void {
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/ready', async (_req, res) => {
-    const result = await checkReadiness(readiness);
-    res.status(result.ok ? 200 : 503).json({ status: result.ok ? 'ready' : 'not ready', checks: result.checks });
-  });
 }
 
 /** Verifies the bearer token of a request into an AuthContext (anonymous when absent). */
@@ -115,11 +83,13 @@ export async function createSubgraphServer<C extends BaseContext>(
   listen: (port: number, host: string) => Promise<RunningServer>;
   app: Express;
 }> {
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
-  httpServer.keepAliveTimeout = 65_000;
   const metrics = options.metrics ?? new ServiceMetrics(options.name);
+  const shell = createHttpShell({
+    readiness: options.readiness,
+    metrics,
+    ops: { production: options.production, host: '127.0.0.1', metricsToken: options.metricsToken },
+  });
+  const { app, httpServer } = shell;
 
   const apollo = new ApolloServer<C>({
     schema: options.schema,
@@ -138,13 +108,6 @@ export async function createSubgraphServer<C extends BaseContext>(
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    requestStore.run({ requestId }, next);
-  });
-  addHealthRoutes(app, options.readiness);
-  metrics.route(app);
   options.routes?.(app);
   app.use(
     '/graphql',
@@ -161,22 +124,19 @@ export async function createSubgraphServer<C extends BaseContext>(
 
   return {
     app,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          const address = httpServer.address() as { port: number };
-          const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-          resolve({
-            app,
-            httpServer,
-            port: address.port,
-            url,
-            stop: async () => {
-              await apollo.stop();
-            },
-          });
-        });
-      }),
+    listen: async (port, host) => {
+      const { url, port: actual } = await shell.listen(port, host);
+      return {
+        app,
+        httpServer,
+        port: actual,
+        url,
+        stop: async () => {
+          // The drain plugin closes the listener and waits for requests in flight.
+          await apollo.stop();
+          await shell.close();
+        },
+      };
+    },
   };
 }

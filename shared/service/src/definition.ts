@@ -4,34 +4,51 @@ import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Orm, OrmOptions, StatementCounter } from '@hc/db';
 import type { Logger } from '@hc/logger';
-import type { TokenVerifier } from '@hc/auth';
+import type { KeyResolver } from '@hc/auth';
 import type { BaseContext, BuiltSubgraph } from '@hc/graphql';
 import type { CommonConfig } from '@hc/config';
+import type { ConsumedQueue } from '@hc/jobs';
 
 export interface SubgraphDeps {
   orm: Orm;
   redis: Redis;
   logger: Logger;
   counter: StatementCounter;
-  /** Override token verification (tests); default: auth's JWKS. */
-  verifyToken?: TokenVerifier;
+}
+
+/** What an event handler gets besides the event (and its BullMQ job). */
+export interface EventContext<Cfg> {
+  orm: Orm;
+  redis: Redis;
+  logger: Logger;
+  config: Cfg;
+}
+
+/** Work started after the server listens and stopped (in reverse order) on shutdown. */
+export interface BackgroundTask {
+  start: () => Promise<void> | void;
+  stop: () => Promise<void>;
 }
 
 export interface SubgraphRuntime<C extends BaseContext> {
   schema: GraphQLSchema;
   buildContext: (base: BaseContext) => C | Promise<C>;
   routes?: (app: Express) => void;
-  /** Background work started with the server (outbox relay, workers); stopped on shutdown. */
-  background?: { start: () => Promise<void> | void; stop: () => Promise<void> }[];
-  verifyToken?: TokenVerifier;
+  /** Background work other than the outbox relay and event consumers (e.g. a delivery worker). */
+  background?: BackgroundTask[];
+  /** Where this subgraph gets token verification keys from instead of auth's JWKS (auth: its own keys). */
+  tokenKeys?: KeyResolver;
 }
+
+/** Names of the boolean settings of a config (flags). */
+export type FlagOf<Cfg> = { [K in keyof Cfg]: Cfg[K] extends boolean ? K : never }[keyof Cfg];
 
 /**
  * What a subgraph declares; the shared runner (run.ts) and CLIs (cli.ts) do the rest, so the
- * four subgraphs do not repeat start-up, shutdown and migration code.
+ * four subgraphs do not repeat start-up, shutdown, relay, consumer and migration code.
  */
 export interface SubgraphDefinition<Cfg extends CommonConfig & { DATABASE_URL: string }, C extends BaseContext = BaseContext> {
-  name: 'auth' | 'doctor' | 'notification' | 'pharmacy';
+  name: string;
   envSchema: z.ZodType<Cfg>;
   port: (config: Cfg) => number;
   entities: OrmOptions['entities'];
@@ -42,4 +59,19 @@ export interface SubgraphDefinition<Cfg extends CommonConfig & { DATABASE_URL: s
   buildSchema: () => Promise<BuiltSubgraph>;
   /** Wires the runtime around an open ORM and Redis. */
   createRuntime: (config: Cfg, deps: SubgraphDeps) => Promise<SubgraphRuntime<C>>;
+  /**
+   * Runs an outbox relay (this subgraph writes an outbox): `true`, or the boolean setting that
+   * turns it off (several instances can share one relay's work; none is needed when a deployment
+   * runs it elsewhere).
+   */
+  outboxRelay?: true | { flag: FlagOf<Cfg> };
+  /** The queues this subgraph consumes, with a handler per event name (job name = outbox topic). */
+  consumes?: ConsumedQueue<EventContext<Cfg>>[];
+  /** Further queues whose job counts /metrics reports (e.g. one a worker drains). */
+  observedQueues?: string[];
+  /** Path of the public keys (JWKS) when this subgraph issues tokens: started first by the test harness. */
+  jwksPath?: string;
 }
+
+/** Any subgraph definition, whatever its config and context (registries, the test harness). */
+export type AnySubgraphDefinition = SubgraphDefinition<any, any>;

@@ -3,3 +3,4 @@ export * from './redis.js';
 export * from './run.js';
 export * from './cli.js';
 export * from './cluster.js';
+export * from './lifecycle.js';

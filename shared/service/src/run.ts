@@ -1,21 +1,16 @@
-import { createTokenVerifier, JwksKeyResolver, redisRevocationCheck } from '@hc/auth';
-import { ConfigError, loadConfig, type CommonConfig } from '@hc/config';
+import { createTokenVerifier } from '@hc/auth';
+import { loadConfig, type CommonConfig } from '@hc/config';
 import { createOrm, describeDbError, StatementCounter } from '@hc/db';
 import { createSubgraphServer, ServiceMetrics, type BaseContext, type RunningServer } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
+import { createEventConsumer, OutboxRelay } from '@hc/jobs';
+import type { KeyResolver } from '@hc/auth';
 import type { Redis } from 'ioredis';
 import type { Orm } from '@hc/db';
 import { createRedis, pingRedis } from './redis.js';
 import { isClusterPrimary, superviseWorkers, workerCount } from './cluster.js';
-import type { SubgraphDefinition, SubgraphDeps } from './definition.js';
-
-/** BullMQ queues a service consumes (see QUEUES in @hc/jobs), for the queue_jobs gauge. */
-const CONSUMED_QUEUES: Record<string, string[]> = {
-  auth: ['auth-events'],
-  doctor: ['doctor-events'],
-  notification: ['notifications', 'notification-events'],
-  pharmacy: ['pharmacy-events'],
-};
+import { runProcess, StartupError } from './lifecycle.js';
+import type { BackgroundTask, EventContext, SubgraphDefinition } from './definition.js';
 
 /** Job counts read straight from BullMQ's keys (one pipeline per scrape, no Queue objects). */
 async function queueCounts(redis: Redis, prefix: string, queues: string[]) {
@@ -51,11 +46,6 @@ interface PgPoolLike {
   waitingCount: number;
 }
 
-/** Fails start-up with one readable line instead of a stack trace. */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
 /**
  * Starts a subgraph from an already-validated config: database (created and migrated when
  * MIGRATE_ON_START), Redis, HTTP server. Used by main.ts and by the test harness.
@@ -66,7 +56,11 @@ export async function startSubgraph<
 >(
   def: SubgraphDefinition<Cfg, C>,
   config: Cfg,
-  overrides: Partial<Pick<SubgraphDeps, 'verifyToken' | 'logger'>> & { port?: number } = {},
+  overrides: {
+    logger?: Logger;
+    port?: number;
+    /** Verification keys instead of auth's JWKS (tests). */ tokenKeys?: KeyResolver;
+  } = {},
 ): Promise<StartedSubgraph> {
   const logger = overrides.logger ?? createLogger(def.name, config);
   const counter = new StatementCounter();
@@ -93,16 +87,16 @@ export async function startSubgraph<
   const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
-  const verifyToken =
-    overrides.verifyToken ??
-    createTokenVerifier({
-      keys: new JwksKeyResolver(config.AUTH_JWKS_URL),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      // Password change/reset voids earlier access tokens everywhere (auth writes the marker).
-      isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
-    });
-  const runtime = await def.createRuntime(config, { orm, redis, logger, counter, verifyToken });
+  const runtime = await def.createRuntime(config, { orm, redis, logger, counter });
+  const verifyToken = createTokenVerifier({
+    keys: runtime.tokenKeys ?? overrides.tokenKeys ?? { jwksUrl: config.AUTH_JWKS_URL },
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    // Password change/reset voids earlier access tokens everywhere (auth writes the marker).
+    revocation: { redis, prefix: config.REDIS_PREFIX },
+  });
+  const background = backgroundOf(def, config, { orm, redis, logger });
+  background.push(...(runtime.background ?? []));
   const metrics = new ServiceMetrics(def.name);
   metrics.statements(() => counter.total);
   metrics.databasePool(async () => {
@@ -110,15 +104,16 @@ export async function startSubgraph<
       PgPoolLike | undefined;
     return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
   });
-  const queues = CONSUMED_QUEUES[def.name] ?? [];
+  const queues = [...(def.consumes ?? []).map((c) => c.queue), ...(def.observedQueues ?? [])];
   if (queues.length) metrics.queues(() => queueCounts(redis, config.REDIS_PREFIX, queues));
   const http = await createSubgraphServer<C>({
     name: def.name,
     schema: runtime.schema,
     logger,
-    verifyToken: runtime.verifyToken ?? verifyToken,
+    verifyToken,
     buildContext: runtime.buildContext,
     production: config.NODE_ENV === 'production',
+    metricsToken: config.METRICS_TOKEN,
     routes: runtime.routes,
     metrics,
     readiness: {
@@ -128,7 +123,7 @@ export async function startSubgraph<
   });
   const server = await http.listen(overrides.port ?? def.port(config), config.HOST);
   // Started outside any request: their polling is not counted as request statements.
-  for (const b of runtime.background ?? []) await StatementCounter.background(() => b.start());
+  for (const b of background) await StatementCounter.background(() => b.start());
   logger.info({ url: `${server.url}/graphql` }, `${def.name} subgraph ready`);
 
   let stopped = false;
@@ -142,7 +137,7 @@ export async function startSubgraph<
       if (stopped) return;
       stopped = true;
       await server.stop();
-      for (const b of [...(runtime.background ?? [])].reverse()) await b.stop();
+      for (const b of [...background].reverse()) await b.stop();
       await orm.close();
       redis.disconnect();
     },
@@ -159,41 +154,59 @@ export async function runSubgraph<
   },
   C extends BaseContext,
 >(def: SubgraphDefinition<Cfg, C>, env: Record<string, string | undefined>): Promise<void> {
-  let started: StartedSubgraph;
-  try {
-    const config = loadConfig(def.envSchema, env);
-    const workers = workerCount(config.SUBGRAPH_WORKERS ?? 1);
-    if (workers > 1 && isClusterPrimary()) {
-      // Migrate once here, then fork workers that skip it (several migrators would race).
-      if (config.MIGRATE_ON_START) {
-        const orm = await createOrm({
-          databaseUrl: config.DATABASE_URL,
-          entities: def.entities,
-          migrations: def.migrations,
-          migrate: true,
-        }).catch((error) => {
-          throw new StartupError(describeDbError(error, config.DATABASE_URL));
-        });
-        await orm.close();
+  await runProcess({
+    name: def.name,
+    start: async () => {
+      const config = loadConfig(def.envSchema, env);
+      const workers = workerCount(config.SUBGRAPH_WORKERS ?? 1);
+      if (workers > 1 && isClusterPrimary()) {
+        // Migrate once here, then fork workers that skip it (several migrators would race).
+        if (config.MIGRATE_ON_START) {
+          const orm = await createOrm({
+            databaseUrl: config.DATABASE_URL,
+            entities: def.entities,
+            migrations: def.migrations,
+            migrate: true,
+          }).catch((error) => {
+            throw new StartupError(describeDbError(error, config.DATABASE_URL));
+          });
+          await orm.close();
+        }
+        const logger = createLogger(def.name, config);
+        const supervisor = superviseWorkers(workers, logger, { MIGRATE_ON_START: 'false' });
+        return { logger, stopSteps: [{ name: 'workers', stop: supervisor.stop }], stopTimeoutMs: 20_000 };
       }
-      superviseWorkers(workers, createLogger(def.name, config), { MIGRATE_ON_START: 'false' });
-      return;
-    }
-    started = await startSubgraph(def, config);
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartupError) {
-      process.stderr.write(`[${def.name}] ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+      const started = await startSubgraph(def, config);
+      return { logger: started.logger, stopSteps: [{ name: def.name, stop: started.stop }] };
+    },
+  });
+}
+
+/**
+ * The outbox relay and event consumers a definition declares, in start order (relay first: a
+ * handler may write outbox rows; stopped last, so it still publishes what the consumers wrote).
+ */
+function backgroundOf<Cfg extends CommonConfig & { DATABASE_URL: string }>(
+  def: Pick<SubgraphDefinition<Cfg>, 'outboxRelay' | 'consumes'>,
+  config: Cfg,
+  deps: { orm: Orm; redis: Redis; logger: Logger },
+): BackgroundTask[] {
+  const tasks: BackgroundTask[] = [];
+  const relay = def.outboxRelay;
+  if (relay === true || (relay && config[relay.flag] === true)) {
+    const r = new OutboxRelay({ orm: deps.orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: deps.logger });
+    tasks.push({ start: () => r.start(), stop: () => r.stop() });
   }
-  const shutdown = async (signal: string) => {
-    started.logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 15_000).unref();
-    await started.stop();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const context: EventContext<Cfg> = { ...deps, config };
+  for (const consumed of def.consumes ?? []) {
+    const consumer = createEventConsumer({
+      consumed,
+      context,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger: deps.logger,
+    });
+    tasks.push({ start: () => consumer.start(), stop: () => consumer.stop() });
+  }
+  return tasks;
 }

@@ -1,37 +1,42 @@
 import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
-import { loadConfig } from '@hc/config';
-import { startSubgraph, type StartedSubgraph, type SubgraphDefinition } from '@hc/service';
-import { createLogger } from '@hc/logger';
-import { authSubgraph } from '@hc/auth-subgraph/server';
-import { doctorSubgraph } from '@hc/doctor-subgraph/server';
-import { notificationSubgraph } from '@hc/notification-subgraph/server';
-import { pharmacySubgraph } from '@hc/pharmacy-subgraph/server';
-import { gatewayEnv } from '@hc/config';
-import { createGateway, type RunningGateway } from '@hc/gateway/server';
+import { gatewayEnv, loadConfig, type GatewayConfig } from '@hc/config';
+import { startSubgraph, type AnySubgraphDefinition, type StartedSubgraph } from '@hc/service';
+import { createLogger, type Logger } from '@hc/logger';
+import type { Role, TokenVerifier } from '@hc/auth';
 import { createTestDatabase, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from './database.js';
 import { createTestKeys, signTestToken, type TestKeys } from './tokens.js';
 import { gql } from './graphql-client.js';
-import type { Role } from '@hc/auth';
 
-export const ALL_SUBGRAPHS = {
-  auth: authSubgraph,
-  doctor: doctorSubgraph,
-  notification: notificationSubgraph,
-  pharmacy: pharmacySubgraph,
-} as const;
-export type SubgraphName = keyof typeof ALL_SUBGRAPHS;
+/** A running gateway as the harness needs it. */
+export interface RunningGateway {
+  url: string;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/** The gateway's factory (`createGateway` of `@hc/gateway/server`), handed in by the caller. */
+export type GatewayFactory = (
+  config: GatewayConfig,
+  options: { supergraphSdl: string; logger?: Logger; verifyToken?: TokenVerifier },
+) => Promise<{ listen: (port: number, host: string) => Promise<RunningGateway> }>;
+
+/** What the harness runs: subgraph definitions by name (in start order) and the gateway. */
+export interface SystemUnderTest<N extends string = string> {
+  subgraphs: Record<N, AnySubgraphDefinition>;
+  createGateway: GatewayFactory;
+}
 
 export interface TestSubgraph extends StartedSubgraph {
   db: TestDatabase;
   graphqlUrl: string;
 }
 
-export interface StartOptions {
+export interface StartOptions<N extends string = string> {
   /** Extra env for every service (e.g. SMTP_URL for the notification worker). */
   env?: Record<string, string>;
-  /** Per-subgraph extra env. */
-  envFor?: Partial<Record<SubgraphName, Record<string, string>>>;
+  /** Per-service extra env, by subgraph name or `gateway`. */
+  envFor?: Partial<Record<N | 'gateway', Record<string, string>>>;
   keys?: TestKeys;
   redisPrefix?: string;
 }
@@ -61,21 +66,20 @@ function testEnv(db: TestDatabase, keys: TestKeys, redisPrefix: string, jwksUrl:
  * the test keys directly (no JWKS fetch) unless `jwksUrl` is given.
  */
 export async function startTestSubgraph(
-  name: SubgraphName,
+  def: AnySubgraphDefinition,
   options: StartOptions & { jwksUrl?: string } = {},
 ): Promise<TestSubgraph & { keys: TestKeys }> {
   const keys = options.keys ?? createTestKeys();
-  const db = await createTestDatabase(name);
-  const def = ALL_SUBGRAPHS[name] as unknown as SubgraphDefinition<never, never>;
-  const env = testEnv(db, keys, options.redisPrefix ?? testRedisPrefix(name), options.jwksUrl ?? 'http://127.0.0.1:9/none', {
+  const db = await createTestDatabase(def.name);
+  const env = testEnv(db, keys, options.redisPrefix ?? testRedisPrefix(def.name), options.jwksUrl ?? 'http://127.0.0.1:9/none', {
     ...options.env,
-    ...options.envFor?.[name],
+    ...options.envFor?.[def.name],
   });
   const config = loadConfig(def.envSchema, env);
   const started = await startSubgraph(def, config, {
     port: 0,
-    logger: createLogger(name, config as never),
-    ...(options.jwksUrl ? {} : { verifyToken: keys.verifier }),
+    logger: createLogger(def.name, config),
+    ...(options.jwksUrl ? {} : { tokenKeys: keys.keyResolver }),
   });
   return {
     ...started,
@@ -89,10 +93,10 @@ export async function startTestSubgraph(
   };
 }
 
-export interface TestSupergraph {
+export interface TestSupergraph<N extends string = string> {
   url: string;
   gatewayUrl: string;
-  subgraphs: Record<SubgraphName, TestSubgraph>;
+  subgraphs: Record<N, TestSubgraph>;
   keys: TestKeys;
   redisPrefix: string;
   gateway: RunningGateway;
@@ -106,17 +110,20 @@ export interface TestSupergraph {
   /** An access token signed with the test key (for callers not created through login). */
   tokenFor: (user: { id?: string; role: Role; email?: string }) => string;
   /** SQL statements sent by each subgraph so far. */
-  statements: () => Record<SubgraphName, number>;
+  statements: () => Record<N, number>;
   stop: () => Promise<void>;
 }
 
 /** Composes the supergraph from the subgraphs' current code (so tests never read a stale file). */
-export async function composeFromCode(urls: Record<SubgraphName, string>): Promise<string> {
+export async function composeFromCode<N extends string>(
+  subgraphs: Record<N, Pick<AnySubgraphDefinition, 'buildSchema'>>,
+  urls: Record<N, string>,
+): Promise<string> {
   const services = await Promise.all(
-    (Object.keys(ALL_SUBGRAPHS) as SubgraphName[]).map(async (name) => ({
+    (Object.keys(subgraphs) as N[]).map(async (name) => ({
       name,
       url: urls[name],
-      typeDefs: parse((await ALL_SUBGRAPHS[name].buildSchema()).sdl),
+      typeDefs: parse((await subgraphs[name].buildSchema()).sdl),
     })),
   );
   const result = composeServices(services);
@@ -124,32 +131,49 @@ export async function composeFromCode(urls: Record<SubgraphName, string>): Promi
   return result.supergraphSdl;
 }
 
+/** The gateway's env naming each subgraph's URL: `<NAME>_URL`. */
+export const subgraphUrlEnv = (urls: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_URL`, url]));
+
 /**
- * The whole system for end-to-end tests: the four subgraphs (each on a fresh database, all
- * sharing one Redis prefix) and the gateway, on free ports, in this process. Subgraphs and the
- * gateway verify tokens against auth's real JWKS endpoint.
+ * The whole system for end-to-end tests: the given subgraphs (each on a fresh database, all
+ * sharing one Redis prefix) and the gateway, on free ports, in this process. The subgraph that
+ * serves the JWKS (`jwksPath`) starts first; the others and the gateway verify tokens against it.
  */
-export async function startSupergraph(options: StartOptions = {}): Promise<TestSupergraph> {
+export async function startSupergraph<N extends string>(
+  system: SystemUnderTest<N>,
+  options: StartOptions<N> = {},
+): Promise<TestSupergraph<N>> {
   const keys = options.keys ?? createTestKeys();
   const redisPrefix = options.redisPrefix ?? testRedisPrefix('e2e');
-  const auth = await startTestSubgraph('auth', { ...options, keys, redisPrefix, jwksUrl: 'http://127.0.0.1:9/unused' });
-  const jwksUrl = `${auth.server.url}/.well-known/jwks.json`;
-  const rest = await Promise.all(
-    (['doctor', 'notification', 'pharmacy'] as const).map((name) =>
-      startTestSubgraph(name, { ...options, keys, redisPrefix, jwksUrl }),
-    ),
-  );
-  const subgraphs = { auth, doctor: rest[0], notification: rest[1], pharmacy: rest[2] } as Record<SubgraphName, TestSubgraph>;
-  const urls = Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as Record<SubgraphName, string>;
-  const gatewayConfig = loadConfig(gatewayEnv, {
-    ...testEnv(auth.db, keys, redisPrefix, jwksUrl, options.env ?? {}),
-    AUTH_URL: urls.auth,
-    DOCTOR_URL: urls.doctor,
-    NOTIFICATION_URL: urls.notification,
-    PHARMACY_URL: urls.pharmacy,
-    ...options.envFor?.['gateway' as SubgraphName],
+  const names = Object.keys(system.subgraphs) as N[];
+  const issuer = names.find((n) => system.subgraphs[n].jwksPath);
+  if (!issuer) throw new Error('startSupergraph: no subgraph declares a jwksPath (the token issuer)');
+  const first = await startTestSubgraph(system.subgraphs[issuer], {
+    ...options,
+    keys,
+    redisPrefix,
+    jwksUrl: 'http://127.0.0.1:9/unused',
   });
-  const gw = await createGateway(gatewayConfig, { supergraphSdl: await composeFromCode(urls) });
+  const jwksUrl = `${first.server.url}${system.subgraphs[issuer].jwksPath}`;
+  const others = names.filter((n) => n !== issuer);
+  let rest: TestSubgraph[];
+  try {
+    rest = await Promise.all(
+      others.map((n) => startTestSubgraph(system.subgraphs[n], { ...options, keys, redisPrefix, jwksUrl })),
+    );
+  } catch (error) {
+    await first.stop();
+    throw error;
+  }
+  const subgraphs = Object.fromEntries([[issuer, first], ...others.map((n, i) => [n, rest[i]])]) as Record<N, TestSubgraph>;
+  const urls = Object.fromEntries(names.map((n) => [n, subgraphs[n].graphqlUrl])) as Record<N, string>;
+  const gatewayConfig = loadConfig(gatewayEnv, {
+    ...testEnv(first.db, keys, redisPrefix, jwksUrl, options.env ?? {}),
+    ...subgraphUrlEnv(urls),
+    ...options.envFor?.gateway,
+  });
+  const gw = await system.createGateway(gatewayConfig, { supergraphSdl: await composeFromCode(system.subgraphs, urls) });
   const gateway = await gw.listen(0, '127.0.0.1');
   const url = `${gateway.url}/graphql`;
   return {
@@ -161,12 +185,11 @@ export async function startSupergraph(options: StartOptions = {}): Promise<TestS
     gateway,
     query: (query, variables = {}, token, headers) => gql(url, query, variables, { token, headers }),
     tokenFor: (user) => signTestToken(keys, user),
-    statements: () =>
-      Object.fromEntries(Object.entries(subgraphs).map(([n, s]) => [n, s.counter.total])) as Record<SubgraphName, number>,
+    statements: () => Object.fromEntries(names.map((n) => [n, subgraphs[n].counter.total])) as Record<N, number>,
     stop: async () => {
       await gateway.stop();
       await Promise.all(rest.map((s) => s.stop()));
-      await auth.stop();
+      await first.stop();
     },
   };
 }

@@ -3,7 +3,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { createTokenVerifier, keyId, StaticKeyResolver, toPublicJwk, type Role, type TokenVerifier } from '@hc/auth';
+import {
+  createTokenVerifier,
+  keyId,
+  StaticKeyResolver,
+  toPublicJwk,
+  type KeyResolver,
+  type Role,
+  type TokenVerifier,
+} from '@hc/auth';
 
 export interface TestKeys {
   privateKey: KeyObject;
@@ -12,6 +20,8 @@ export interface TestKeys {
   dir: string;
   issuer: string;
   audience: string;
+  /** The public key as a key source (a service under test verifies with it instead of a JWKS fetch). */
+  keyResolver: KeyResolver;
   verifier: TokenVerifier;
 }
 
@@ -22,13 +32,15 @@ export function createTestKeys(issuer = 'healthcare-auth', audience = 'healthcar
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'active.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const kid = keyId(privateKey);
+  const keyResolver = new StaticKeyResolver([toPublicJwk(privateKey, kid)]);
   return {
     privateKey,
     kid,
     dir,
     issuer,
     audience,
-    verifier: createTokenVerifier({ keys: new StaticKeyResolver([toPublicJwk(privateKey, kid)]), issuer, audience }),
+    keyResolver,
+    verifier: createTokenVerifier({ keys: keyResolver, issuer, audience }),
   };
 }
 

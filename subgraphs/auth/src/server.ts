@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { authEnv, type AuthConfig } from '@hc/config';
-import { createTokenVerifier, redisRevocationCheck, revokeTokensIssuedBefore, StaticKeyResolver } from '@hc/auth';
-import { OutboxRelay } from '@hc/jobs';
+import { revokeTokensIssuedBefore, StaticKeyResolver } from '@hc/auth';
+import { QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildAuthSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -11,7 +11,7 @@ import { TokenService } from './modules/tokens/token.service.js';
 import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
-import { careConsumer } from './modules/care/care.consumer.js';
+import { applyCareEvent } from './modules/care/care.consumer.js';
 import type { AuthServices, AuthSubgraphContext } from './context.js';
 
 /** The auth subgraph: accounts, tokens, profiles. No env reads here: config comes in. */
@@ -23,7 +23,10 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
   migrations,
   migrationsDir,
   buildSchema: buildAuthSchema,
-  createRuntime: async (config, { orm, redis, logger }) => {
+  outboxRelay: { flag: 'AUTH_OUTBOX_RELAY' },
+  consumes: [{ queue: QUEUES.authEvents, handlers: { 'care.changed': (event, { orm }) => applyCareEvent(orm, event) } }],
+  jwksPath: '/.well-known/jwks.json',
+  createRuntime: async (config, { orm, redis }) => {
     const keys = KeyStore.load({
       pem: config.JWT_PRIVATE_KEY,
       file: config.JWT_PRIVATE_KEY_FILE,
@@ -55,12 +58,6 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
       revokeAccessTokens: (userId, validAfter) =>
         revokeTokensIssuedBefore(redis, config.REDIS_PREFIX, userId, validAfter, config.ACCESS_TOKEN_TTL_SECONDS),
     };
-    const background: { start: () => void | Promise<void>; stop: () => Promise<void> }[] = [
-      careConsumer({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }),
-    ];
-    if (config.AUTH_OUTBOX_RELAY) {
-      background.push(new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }));
-    }
     const { schema } = await buildAuthSchema();
     return {
       schema,
@@ -68,14 +65,8 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         jwksRoute(keys)(app);
         clientIpRoute(app);
       },
-      background,
       // auth verifies with its own keys; the other services fetch them from the JWKS route.
-      verifyToken: createTokenVerifier({
-        keys: new StaticKeyResolver(keys.jwks().keys),
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-        isRevoked: redisRevocationCheck(redis, config.REDIS_PREFIX),
-      }),
+      tokenKeys: new StaticKeyResolver(keys.jwks().keys),
       buildContext: (base) => ({
         ...base,
         em: orm.em.fork(),

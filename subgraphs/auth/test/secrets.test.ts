@@ -17,7 +17,8 @@ jest.unstable_mockModule('@hc/logger', () => ({
   ...actualLogger,
   createLogger: (service: string, config: never) => actualLogger.createLogger(service, config, sink),
 }));
-const { ALL_SUBGRAPHS, startSupergraph } = await import('@hc/testing');
+const { startSupergraph } = await import('@hc/testing');
+const { subgraphs, supergraph } = await import('../../../scripts/subgraphs.ts');
 const { LOGIN, REFRESH, createAccount, lastCode } = await import('./factories.js');
 
 /**
@@ -30,14 +31,14 @@ describe('no secret reaches an API field or a log line', () => {
   const bodies: string[] = [];
 
   beforeAll(async () => {
-    sg = await startSupergraph({ env: { LOG_LEVEL: 'debug' }, envFor: { auth: { AUTH_OUTBOX_RELAY: 'false' } } });
+    sg = await startSupergraph(supergraph, { env: { LOG_LEVEL: 'debug' }, envFor: { auth: { AUTH_OUTBOX_RELAY: 'false' } } });
   });
   afterAll(async () => {
     await sg?.stop();
   });
 
   it('exposes no secret-bearing field in any subgraph schema', async () => {
-    for (const def of Object.values(ALL_SUBGRAPHS)) {
+    for (const def of Object.values(subgraphs)) {
       const { schema } = await def.buildSchema();
       const names = Object.values(schema.getTypeMap())
         .filter((t): t is GraphQLObjectType => t instanceof GraphQLObjectType && t.name !== 'Mutation')

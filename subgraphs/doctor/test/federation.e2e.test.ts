@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { applyUserChanged, seedDirectory } from './support.js';
+import { supergraph, type SubgraphName } from '../../../scripts/subgraphs.ts';
 
 const DIRECTORY = `query($first: Int, $spec: String) {
   doctors(first: $first, filter: { specialization: $spec }) {
@@ -11,10 +12,10 @@ const DIRECTORY = `query($first: Int, $spec: String) {
 }`;
 
 describe('doctor federation through the gateway', () => {
-  let sg: TestSupergraph;
+  let sg: TestSupergraph<SubgraphName>;
   let seeded: Awaited<ReturnType<typeof seedDirectory>>;
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     seeded = await seedDirectory(sg, 100);
   });
   afterAll(async () => {

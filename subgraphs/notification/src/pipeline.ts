@@ -3,15 +3,10 @@ import { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NotificationConfig } from '@hc/config';
 import type { Logger } from '@hc/logger';
-import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, type UserChangedEvent } from '@hc/jobs';
-import { applyUserChanged } from './modules/contact/contact.consumer.js';
+import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES } from '@hc/jobs';
+import type { BackgroundTask } from '@hc/service';
 import { DeliveryProcessor, notificationBackoff } from './modules/notification/notification.worker.js';
 import { createProviders } from './modules/providers/index.js';
-
-export interface BackgroundTask {
-  start: () => Promise<void> | void;
-  stop: () => Promise<void>;
-}
 
 /** The notifications queue as seen by admins (counts, failed jobs, retry) and by reschedules. */
 export function createOpsQueue(config: NotificationConfig) {
@@ -29,9 +24,10 @@ export function createOpsQueue(config: NotificationConfig) {
 }
 
 /**
- * The worker side of the pipeline: delivery of `notifications` jobs and the contact copy from
- * `notification-events`. Runs inside the subgraph (RUN_WORKER=true) or alone (src/worker.ts);
- * add instances to scale. `stop()` lets active jobs finish (SIGTERM drain).
+ * The worker side of the pipeline: delivery of `notifications` jobs. Runs inside the subgraph
+ * (RUN_WORKER=true) or alone (src/worker.ts); add instances to scale. The contact copy from
+ * `notification-events` is not here: the subgraph consumes it (see server.ts).
+ * `stop()` lets active jobs finish (SIGTERM drain).
  */
 export function createWorkerTasks(config: NotificationConfig, deps: { orm: MikroORM; logger: Logger }): BackgroundTask[] {
   const providers = createProviders(config, deps.logger);
@@ -58,14 +54,6 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
       settings: { backoffStrategy: (attemptsMade, type) => (type === NOTIFICATION_BACKOFF_TYPE ? backoff(attemptsMade) : 1_000) },
     },
   });
-  const contacts = createConsumer<UserChangedEvent>({
-    queue: QUEUES.notificationEvents,
-    redisUrl: config.REDIS_URL,
-    prefix: config.REDIS_PREFIX,
-    logger: deps.logger,
-    concurrency: 5,
-    handler: (job) => applyUserChanged(deps.orm, job),
-  });
   // Stopped in reverse order: delivery drains first, the queue handle it uses closes last.
   return [
     {
@@ -75,7 +63,6 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
         await ops.close();
       },
     },
-    { start: () => contacts.start(), stop: () => contacts.stop() },
     { start: () => delivery.start(), stop: () => delivery.stop() },
   ];
 }

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { providerEnv, startFakes, waitFor } from './pipeline-harness.js';
+import { supergraph } from '../../../scripts/subgraphs.ts';
 
 let fakes: Awaited<ReturnType<typeof startFakes>>;
 let sg: TestSupergraph;
 
 beforeAll(async () => {
   fakes = await startFakes();
-  sg = await startSupergraph({ envFor: { notification: providerEnv(fakes) } });
+  sg = await startSupergraph(supergraph, { envFor: { notification: providerEnv(fakes) } });
 });
 afterAll(async () => {
   await sg?.stop();

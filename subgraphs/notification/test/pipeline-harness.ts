@@ -5,6 +5,7 @@ import { gql, signTestToken, startTestSubgraph, TEST_REDIS_URL, testRedisPrefix 
 import type { Role } from '@hc/auth';
 import { startFakeSmtp, startFakeTwilio, startFakeUltraMsg } from './fake-providers.js';
 import { Notification } from '../src/modules/notification/notification.entity.js';
+import { notificationSubgraph } from '../src/server.js';
 
 export const WHATSAPP_INSTANCE = 'instance42';
 export const WHATSAPP_TOKEN = 'ultramsg-token';
@@ -59,7 +60,7 @@ export async function waitFor<T>(
 /** The notification subgraph (with its worker unless RUN_WORKER=false) over a fresh database, plus helpers. */
 export async function startNotificationPipeline(env: Record<string, string>) {
   const prefix = testRedisPrefix('notif');
-  const sub = await startTestSubgraph('notification', { env, redisPrefix: prefix });
+  const sub = await startTestSubgraph(notificationSubgraph, { env, redisPrefix: prefix });
   const queue = new Queue(QUEUES.notifications, { connection: { url: TEST_REDIS_URL }, prefix });
   const orm = sub.orm;
   return {

@@ -1,11 +1,10 @@
 import { pharmacyEnv, type PharmacyConfig } from '@hc/config';
-import type { Job } from 'bullmq';
-import { OutboxRelay, QUEUES, createConsumer, type PrescriptionChangedEvent, type ReservationExpireEvent } from '@hc/jobs';
+import { QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildPharmacySchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { process as expireReservation } from './modules/reservation/reservation-expire.job.js';
-import { process as applyPrescription } from './modules/prescription/prescription.consumer.js';
+import { applyPrescriptionChanged } from './modules/prescription/prescription.consumer.js';
 import type { PharmacySubgraphContext } from './context.js';
 
 /** The pharmacy subgraph: pharmacies, catalogue, stock, orders, reservations. */
@@ -17,27 +16,23 @@ export const pharmacySubgraph: SubgraphDefinition<PharmacyConfig, PharmacySubgra
   migrations,
   migrationsDir,
   buildSchema: buildPharmacySchema,
-  createRuntime: async (config, { orm, logger }) => {
-    const { schema } = await buildPharmacySchema();
-    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
-    // pharmacy-events also receives auth's user.changed; this subgraph keeps no user copy, so those are acknowledged.
-    const events = createConsumer<ReservationExpireEvent | PrescriptionChangedEvent>({
+  outboxRelay: true,
+  consumes: [
+    {
       queue: QUEUES.pharmacyEvents,
-      redisUrl: config.REDIS_URL,
-      prefix: config.REDIS_PREFIX,
-      logger,
-      handler: (job) =>
-        job.name === 'prescription.changed'
-          ? applyPrescription(orm, job as Job<PrescriptionChangedEvent>)
-          : expireReservation(orm, job as Job<ReservationExpireEvent>),
-    });
+      handlers: {
+        'reservation.expire': (_event, { orm, job }) => expireReservation(orm, job),
+        'prescription.changed': (event, { orm }) => applyPrescriptionChanged(orm, event),
+        // auth fans user.changed out to this queue too; this subgraph keeps no user copy.
+        'user.changed': async () => undefined,
+      },
+    },
+  ],
+  createRuntime: async (config, { orm }) => {
+    const { schema } = await buildPharmacySchema();
     return {
       schema,
       buildContext: (base) => ({ ...base, em: orm.em.fork(), reservationTtlMinutes: config.RESERVATION_TTL_MINUTES }),
-      background: [
-        { start: () => relay.start(), stop: () => relay.stop() },
-        { start: () => events.start(), stop: () => events.stop() },
-      ],
     };
   },
 };

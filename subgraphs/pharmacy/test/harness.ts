@@ -3,12 +3,13 @@ import { gql, signTestToken, startTestSubgraph, type GraphQLResponse } from '@hc
 import type { Role } from '@hc/auth';
 import type { PrescriptionChangedEvent } from '@hc/jobs';
 import { process as applyPrescription } from '../src/modules/prescription/prescription.consumer.js';
+import { pharmacySubgraph } from '../src/server.js';
 
 export type Harness = Awaited<ReturnType<typeof startPharmacy>>;
 
 /** The pharmacy subgraph alone on a fresh database, with helpers to call it as a given user. */
 export async function startPharmacy(env: Record<string, string> = {}) {
-  const sg = await startTestSubgraph('pharmacy', { env });
+  const sg = await startTestSubgraph(pharmacySubgraph, { env });
   const call = <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
     gql<T>(sg.graphqlUrl, query, variables, { token });
   const user = (role: Role, id: string = randomUUID()) => ({ id, role, token: signTestToken(sg.keys, { id, role }) });

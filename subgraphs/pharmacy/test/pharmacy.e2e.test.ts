@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import type { Role } from '@hc/auth';
+import { supergraph } from '../../../scripts/subgraphs.ts';
 
 let sg: TestSupergraph;
 
@@ -30,7 +31,7 @@ describe('pharmacy through the gateway', () => {
   let itemId: string;
 
   beforeAll(async () => {
-    sg = await startSupergraph();
+    sg = await startSupergraph(supergraph);
     owner = await createUser('PHARMACY', 'Olivia Owner');
     patient = await createUser('PATIENT', 'Pat Patient');
     const pharmacyId = ok(

@@ -12,11 +12,12 @@ import {
   lastNotification,
   uniqueEmail,
 } from '../../../test/factories.js';
+import { supergraph } from '../../../../../scripts/subgraphs.ts';
 
 describe('accounts, OTP and login through the gateway', () => {
   let sg: TestSupergraph;
   beforeAll(async () => {
-    sg = await startSupergraph({ envFor: AUTH_TEST_ENV });
+    sg = await startSupergraph(supergraph, { envFor: AUTH_TEST_ENV });
   });
   afterAll(async () => {
     await sg?.stop();

@@ -1,7 +1,5 @@
-import type { Job } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createConsumer, QUEUES, type CareRelationshipEvent } from '@hc/jobs';
-import type { Logger } from '@hc/logger';
+import { applyIfNewer, type CareRelationshipEvent } from '@hc/jobs';
 
 /**
  * Applies one care.changed event to the read copy. Idempotent and order-safe: a row only
@@ -9,29 +7,14 @@ import type { Logger } from '@hc/logger';
  * leave the latest state.
  */
 export async function applyCareEvent(orm: MikroORM, event: CareRelationshipEvent): Promise<void> {
-  if (event.staffUserIds.length === 0) return;
-  const conn = orm.em.getConnection();
-  const values = event.staffUserIds.map(() => '(?, ?, ?, ?)').join(', ');
-  const params = event.staffUserIds.flatMap((staff) => [staff, event.patientId, event.active, event.occurredAt]);
-  await conn.execute(
-    `insert into care_relationships (staff_user_id, patient_id, active, updated_at) values ${values}
-     on conflict (staff_user_id, patient_id) do update set active = excluded.active, updated_at = excluded.updated_at
-     where care_relationships.updated_at < excluded.updated_at`,
-    params,
-    'run',
-  );
-}
-
-/** Consumer of auth's events queue (care.changed from doctor). */
-export function careConsumer(options: { orm: MikroORM; redisUrl: string; prefix: string; logger: Logger }) {
-  return createConsumer<CareRelationshipEvent>({
-    queue: QUEUES.authEvents,
-    redisUrl: options.redisUrl,
-    prefix: options.prefix,
-    logger: options.logger,
-    handler: async (job: Job<CareRelationshipEvent>) => {
-      if (job.name !== 'care.changed') return;
-      await applyCareEvent(options.orm, job.data);
-    },
+  await applyIfNewer(orm.em.fork(), {
+    table: 'care_relationships',
+    key: ['staff_user_id', 'patient_id'],
+    rows: event.staffUserIds.map((staff) => ({
+      staff_user_id: staff,
+      patient_id: event.patientId,
+      active: event.active,
+      updated_at: event.occurredAt,
+    })),
   });
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { keyId } from '@hc/auth';
 import { createTestKeys, signTestToken, startSupergraph, type TestSupergraph } from '@hc/testing';
+import { supergraph } from '../../../../../scripts/subgraphs.ts';
 
 describe('signing key rotation', () => {
   let sg: TestSupergraph;
@@ -11,7 +12,7 @@ describe('signing key rotation', () => {
   beforeAll(async () => {
     const keys = createTestKeys();
     writeFileSync(path.join(keys.dir, 'retired-2026-01.pem'), retired.export({ format: 'pem', type: 'pkcs8' }));
-    sg = await startSupergraph({ keys });
+    sg = await startSupergraph(supergraph, { keys });
   });
   afterAll(async () => {
     await sg?.stop();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { LOGIN, createAccount, uniqueEmail } from '../../../test/factories.js';
+import { supergraph } from '../../../../../scripts/subgraphs.ts';
 
 /**
  * GraphQL runs mutation fields one after another and stops at the first failing non-null field,
@@ -9,12 +10,12 @@ import { LOGIN, createAccount, uniqueEmail } from '../../../test/factories.js';
 describe('rate limits on public auth operations (Redis, per field resolution)', () => {
   let sg: TestSupergraph;
   beforeAll(async () => {
-    sg = await startSupergraph({
+    sg = await startSupergraph(supergraph, {
       envFor: {
         auth: { AUTH_OUTBOX_RELAY: 'false', AUTH_RATE_LIMIT_ACCOUNT: '5', AUTH_RATE_LIMIT_IP: '30' },
         // The gateway's alias (15) and root-field (20) caps would refuse these batches outright;
         // lift them so the per-field count in auth is what is tested.
-        ['gateway' as never]: { QUERY_MAX_ALIASES: '60', QUERY_MAX_ROOT_FIELDS: '60' },
+        gateway: { QUERY_MAX_ALIASES: '60', QUERY_MAX_ROOT_FIELDS: '60' },
       },
     });
   });

@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { AUTH_TEST_ENV, LOGIN, REFRESH, createAccount, lastCode } from '../../../test/factories.js';
+import { supergraph } from '../../../../../scripts/subgraphs.ts';
 
 const ME = '{ me { id } }';
 
 describe('access and refresh tokens through the gateway', () => {
   let sg: TestSupergraph;
   beforeAll(async () => {
-    sg = await startSupergraph({ envFor: AUTH_TEST_ENV });
+    sg = await startSupergraph(supergraph, { envFor: AUTH_TEST_ENV });
   });
   afterAll(async () => {
     await sg?.stop();

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { QUEUES, type CareRelationshipEvent } from '@hc/jobs';
 import { startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
 import { AUTH_TEST_ENV, createAccount, type TestAccount } from '../../../test/factories.js';
+import { supergraph } from '../../../../../scripts/subgraphs.ts';
 
 const PROFILE = /* GraphQL */ `
   query ($id: ID!) {
@@ -28,7 +29,7 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
   let bob: TestAccount;
   let doctor: TestAccount;
   beforeAll(async () => {
-    sg = await startSupergraph({ envFor: AUTH_TEST_ENV });
+    sg = await startSupergraph(supergraph, { envFor: AUTH_TEST_ENV });
     [alice, bob, doctor] = await Promise.all([
       createAccount(sg, { name: 'Alice' }),
       createAccount(sg, { name: 'Bob' }),

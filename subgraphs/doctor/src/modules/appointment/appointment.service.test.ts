@@ -4,6 +4,7 @@ import { startTestSubgraph, testRedisPrefix, type TestKeys, type TestSubgraph } 
 import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
 import type { Role } from '@hc/auth';
 import { doctorTestKit } from '../../../test/support.js';
+import { doctorSubgraph } from '../../server.js';
 import { AppointmentEvents } from './appointment.events.js';
 import { bookAppointment, cancelAppointment, confirmAppointment, isSlotUnavailable } from './appointment.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';
@@ -20,7 +21,7 @@ const heard: AppointmentChangedEvent[] = [];
 const markers = new Map<string, () => void>();
 
 beforeAll(async () => {
-  sg = await startTestSubgraph('doctor');
+  sg = await startTestSubgraph(doctorSubgraph);
   kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
   const prefix = testRedisPrefix('doctor-svc');
   channel = appointmentEventsChannel(prefix);

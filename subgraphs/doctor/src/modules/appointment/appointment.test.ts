@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestSubgraph, type TestSubgraph, type TestKeys } from '@hc/testing';
 import { doctorTestKit } from '../../../test/support.js';
+import { doctorSubgraph } from '../../server.js';
 
 let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;
@@ -8,7 +9,7 @@ const code = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => r
 const reason = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => res.errors?.[0]?.extensions?.reason;
 
 beforeAll(async () => {
-  sg = await startTestSubgraph('doctor');
+  sg = await startTestSubgraph(doctorSubgraph);
   kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
 });
 afterAll(async () => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestSubgraph, type TestKeys, type TestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../../test/support.js';
+import { doctorSubgraph } from '../../server.js';
 
 let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;
 beforeAll(async () => {
-  sg = await startTestSubgraph('doctor');
+  sg = await startTestSubgraph(doctorSubgraph);
   kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
 });
 afterAll(async () => {

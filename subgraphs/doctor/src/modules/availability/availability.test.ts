@@ -4,6 +4,7 @@ import { startTestSubgraph, type TestKeys, type TestSubgraph } from '@hc/testing
 import { doctorTestKit } from '../../../test/support.js';
 import { generateSlots, workingHoursProblems } from './slots.js';
 import { DayOfWeek, WEEKDAYS } from '../workplace/workplace.entity.js';
+import { doctorSubgraph } from '../../server.js';
 
 const everyDay = (start: string, end: string) => WEEKDAYS.map((day) => ({ day, start, end }));
 const local = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toFormat('yyyy-MM-dd HH:mm');
@@ -57,7 +58,7 @@ describe('availability and workplaces through the subgraph', () => {
   let sg: TestSubgraph & { keys: TestKeys };
   let kit: ReturnType<typeof doctorTestKit>;
   beforeAll(async () => {
-    sg = await startTestSubgraph('doctor');
+    sg = await startTestSubgraph(doctorSubgraph);
     kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
   });
   afterAll(async () => {

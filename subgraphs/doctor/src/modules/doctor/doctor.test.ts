@@ -5,12 +5,13 @@ import { QUEUES } from '@hc/jobs';
 import { startTestSubgraph, testRedisPrefix, TEST_REDIS_URL, type TestKeys, type TestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../../test/support.js';
 import { applyUserChanged } from '../user/user-copy.consumer.js';
+import { doctorSubgraph } from '../../server.js';
 
 let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;
 const redisPrefix = testRedisPrefix('doctor');
 beforeAll(async () => {
-  sg = await startTestSubgraph('doctor', { redisPrefix });
+  sg = await startTestSubgraph(doctorSubgraph, { redisPrefix });
   kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
 });
 afterAll(async () => {

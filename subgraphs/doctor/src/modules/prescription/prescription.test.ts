@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { QUEUES, type PrescriptionPharmacyAccessEvent } from '@hc/jobs';
 import { startTestSubgraph, testRedisPrefix, TEST_REDIS_URL, type TestKeys, type TestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../../test/support.js';
+import { doctorSubgraph } from '../../server.js';
 import { applyPharmacyAccess } from './prescription.consumer.js';
 import { effectiveStatus } from './prescription.service.js';
 
@@ -11,7 +12,7 @@ let sg: TestSubgraph & { keys: TestKeys };
 let kit: ReturnType<typeof doctorTestKit>;
 const redisPrefix = testRedisPrefix('doctor-rx');
 beforeAll(async () => {
-  sg = await startTestSubgraph('doctor', { redisPrefix });
+  sg = await startTestSubgraph(doctorSubgraph, { redisPrefix });
   kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
 });
 afterAll(async () => {
