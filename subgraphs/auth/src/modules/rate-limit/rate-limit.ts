@@ -22,7 +22,7 @@ export interface RateLimitOptions {
 }
 
 /** First enforced wait; each further attempt doubles it, up to the cap (the window). */
-export const DELAY_BASE_MS = 1_000;
+export const DELAY_BASE_MS = 5_000;
 /** The account-wide tier (addresses the account has not signed in from) starts this many times later. */
 export const ACCOUNT_WIDE_FACTOR = 5;
 /** Attempt counters are forgotten this long after the last attempt. */
@@ -31,6 +31,8 @@ export const COUNTER_TTL_SECONDS = 24 * 3600;
 export const KNOWN_ADDRESS_TTL_SECONDS = 30 * 24 * 3600;
 /** Told to clients when Redis cannot answer. */
 export const UNAVAILABLE_RETRY_SECONDS = 10;
+
+const LOST = new Set(['reconnecting', 'close', 'end']);
 
 /**
  * Per account, atomically: refuse (returning the wait in ms) while any tier's `next` is in the
@@ -72,6 +74,21 @@ return 0
 `;
 
 /**
+ * The account proved itself: its attempts from this address start afresh; the account-wide
+ * charge of this attempt (if the address was not yet proved) is given back, so only failures
+ * fill that tier; the address is remembered as proved.
+ * KEYS: address tier, account-wide tier, known-address marker. ARGV: marker ttl s.
+ */
+const SUCCESS_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 0 and tonumber(redis.call('HGET', KEYS[2], 'n') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[2], 'n', -1)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[1]))
+return 0
+`;
+
+/**
  * Limits for the public auth operations, in Redis (shared by every auth instance, kept across
  * restarts):
  *
@@ -99,7 +116,6 @@ export class AuthRateLimiter {
       storeClient: options.redis,
       duration: options.windowSeconds,
       useRedisPackage: false,
-      rejectIfRedisNotReady: true,
       keyPrefix: `${this.keyPrefix}:ip`,
       points: options.perIp,
     });
@@ -123,7 +139,8 @@ export class AuthRateLimiter {
    * `retryAfterSeconds` while any of them must wait, SERVICE_UNAVAILABLE if Redis cannot answer.
    */
   async consume(operation: LimitedOperation, ip: string, accountKeys: string[]): Promise<void> {
-    if (this.redis.status !== 'ready') this.unavailable();
+    // A lost connection fails at once; one still being set up (start-up) is waited for.
+    if (LOST.has(this.redis.status)) this.unavailable();
     let waitMs: number;
     try {
       await this.ip.consume(`${operation}:${ip}`);
@@ -152,16 +169,12 @@ export class AuthRateLimiter {
   /**
    * The account proved itself from this address (right password, right code): its attempts
    * from here start afresh and the address is exempt from the account-wide tier. The
-   * account-wide count stays, so a success elsewhere does not hand a distributed guesser new
-   * free attempts.
+   * account-wide count keeps the failures, so a success elsewhere does not hand a distributed
+   * guesser new free attempts.
    */
   async succeeded(operation: LimitedOperation, ip: string, accountKey: string): Promise<void> {
-    const [pair, , known] = this.keys(operation, ip, accountKey);
     await this.redis
-      .multi()
-      .del(pair)
-      .set(known, '1', 'EX', KNOWN_ADDRESS_TTL_SECONDS)
-      .exec()
+      .eval(SUCCESS_SCRIPT, 3, ...this.keys(operation, ip, accountKey), KNOWN_ADDRESS_TTL_SECONDS)
       .catch(() => undefined);
   }
 }
