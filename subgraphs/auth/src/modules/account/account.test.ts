@@ -174,6 +174,70 @@ describe('accounts, OTP and login through the gateway', () => {
     expect(verify.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('email ownership: an account verified by SMS does not own the email it registered with', async () => {
+    const conn = sg.subgraphs.auth.orm.em.getConnection();
+    const victimEmail = uniqueEmail('victim');
+    const FORGOT = `mutation($e: String!) { forgotPassword(email: $e) }`;
+    const RESEND = `mutation($e: String!, $c: OtpChannel) { resendOtp(email: $e, channel: $c) }`;
+    /** Messages queued for the account, newest first, with the channel they go out on. */
+    const messages = async (template: string) =>
+      (
+        await conn.execute(
+          `select o.payload->>'channel' as channel, o.payload->'variables'->>'code' as code from outbox o
+            join users u on u.id = (o.payload->>'userId')::uuid
+           where o.topic = 'notification.send' and u.email = ? and o.payload->>'template' = ? order by o.created_at desc`,
+          [victimEmail, template],
+        )
+      ).map((r: { channel: string; code: string | null }) => r);
+
+    // The attack: someone else's email, the attacker's own phone, the code by SMS.
+    const reg = await register(victimEmail, { phone: '+20 100 765 4321', otpChannel: 'SMS', password: 'attacker password' });
+    expect(reg.errors).toBeUndefined();
+    const [smsCode] = await messages('auth.otp');
+    expect(smsCode.channel).toBe('SMS');
+    const verified = await sg.query(VERIFY, { email: victimEmail, code: smsCode.code });
+    expect(verified.data!.verifyOtp.user.isVerified).toBe(true); // the account may sign in...
+    const token = verified.data!.verifyOtp.accessToken;
+    const [row] = await conn.execute(`select email_verified_at, phone_verified_at from users where email = ?`, [victimEmail]);
+    expect(row.email_verified_at).toBeNull(); // ...but it has not shown it owns the email
+    expect(row.phone_verified_at).not.toBeNull();
+
+    // No security message goes to the unproved email: the reset code goes to the proved phone...
+    expect((await sg.query(FORGOT, { e: victimEmail })).data).toEqual({ forgotPassword: true });
+    expect((await messages('auth.password_reset')).map((m) => m.channel)).toEqual(['SMS']);
+    // ...the email owner trying to register hears nothing as if they held the account (its holder is told by SMS)...
+    await register(victimEmail);
+    expect((await messages('auth.account_exists')).map((m) => m.channel)).toEqual(['SMS']);
+    // ...and a password change is announced on the phone.
+    const changed = await sg.query(
+      `mutation { changePassword(currentPassword: "attacker password", newPassword: "attacker password 2") }`,
+      {},
+      token,
+    );
+    expect(changed.data).toEqual({ changePassword: true });
+    expect((await messages('auth.password_changed')).map((m) => m.channel)).toEqual(['SMS']);
+
+    // Nobody but the signed-in account can ask for an email verification code for a verified account.
+    expect((await sg.query(RESEND, { e: victimEmail, c: 'EMAIL' })).data).toEqual({ resendOtp: true });
+    expect(await messages('auth.otp')).toHaveLength(1);
+
+    // The normal path: the signed-in account verifies its email later with resendOtp/verifyOtp (channel EMAIL).
+    const login = await sg.query(LOGIN, { email: victimEmail, password: 'attacker password 2' });
+    const own = login.data!.login.accessToken;
+    expect((await sg.query(RESEND, { e: victimEmail, c: 'EMAIL' }, own)).data).toEqual({ resendOtp: true });
+    const [emailCode] = await messages('auth.otp');
+    expect(emailCode.channel).toBe('EMAIL');
+    // The code alone, without the account's sign-in, proves nothing (and is not burnt).
+    const anonymous = await sg.query(VERIFY, { email: victimEmail, code: emailCode.code });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const proved = await sg.query(VERIFY, { email: victimEmail, code: emailCode.code }, own);
+    expect(proved.errors).toBeUndefined();
+    const [after] = await conn.execute(`select email_verified_at from users where email = ?`, [victimEmail]);
+    expect(after.email_verified_at).not.toBeNull();
+    await sg.query(FORGOT, { e: victimEmail });
+    expect((await messages('auth.password_reset')).map((m) => m.channel)).toEqual(['EMAIL', 'SMS']);
+  });
+
   it('creates admins only through the operator command path; they sign in with role ADMIN', async () => {
     const email = uniqueEmail('admin');
     await createAdmin(sg.subgraphs.auth.orm.em.fork(), new PasswordHasher(10), {
