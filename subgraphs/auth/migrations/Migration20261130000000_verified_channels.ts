@@ -6,7 +6,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261130000000_verified_channels extends Migration {
   override up(): void {
-    this.addSql(`alter table "users" add column "email_verified_at" timestamptz null, add column "phone_verified_at" timestamptz null;`);
+    this.addSql(
+      `alter table "users" add column "email_verified_at" timestamptz null, add column "phone_verified_at" timestamptz null;`,
+    );
     this.addSql(
       `alter table "users" add constraint "users_phone_verified_has_phone" check ("phone_verified_at" is null or "phone" is not null);`,
     );

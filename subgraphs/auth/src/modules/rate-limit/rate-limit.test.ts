@@ -149,7 +149,8 @@ describe('rate limits on public auth operations (Redis, per field resolution)', 
     const victim = await createAccount(sg);
     const FORGOT = `mutation($e: String!) { forgotPassword(email: $e) }`;
     const codes: unknown[] = [];
-    for (let i = 0; i < 7; i++) codes.push((await from('203.0.113.30', FORGOT, { e: victim.email })).errors?.[0]?.extensions?.code);
+    for (let i = 0; i < 7; i++)
+      codes.push((await from('203.0.113.30', FORGOT, { e: victim.email })).errors?.[0]?.extensions?.code);
     expect(codes).toEqual([...Array(5).fill(undefined), 'RATE_LIMITED', 'RATE_LIMITED']);
     const conn = sg.subgraphs.auth.orm.em.getConnection();
     const count = async () =>
@@ -211,10 +212,16 @@ describe('rate limits when Redis cannot answer', () => {
   it('through GraphQL: login and forgotPassword answer SERVICE_UNAVAILABLE while Redis is down, and work again after', async () => {
     const port = await freePort();
     const startRedis = () =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
     const waitUp = async () => {
       for (let i = 0; i < 50; i++) {
-        const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const probe = new Redis(`redis://127.0.0.1:${port}`, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         probe.on('error', () => undefined);
         try {
           await probe.connect();

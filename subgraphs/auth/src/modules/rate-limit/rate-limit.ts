@@ -5,13 +5,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError, ServiceUnavailableError } from '@hc/graphql';
 
 export type LimitedOperation =
-  | 'login'
-  | 'register'
-  | 'verifyOtp'
-  | 'resendOtp'
-  | 'forgotPassword'
-  | 'resetPassword'
-  | 'changePassword';
+  'login' | 'register' | 'verifyOtp' | 'resendOtp' | 'forgotPassword' | 'resetPassword' | 'changePassword';
 
 export interface RateLimitOptions {
   redis: Redis;
