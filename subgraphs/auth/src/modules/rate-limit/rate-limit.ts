@@ -33,12 +33,14 @@ const LOST = new Set(['reconnecting', 'close', 'end']);
  * future, else charge every tier. A charge counts the attempt before it is judged (like the OTP
  * tries), so parallel requests cannot slip several guesses into one slot; a success clears it.
  * KEYS: per account a triple (address tier, account-wide tier, known-address marker).
- * ARGV: now ms, free attempts per address, free attempts account-wide, base ms, cap ms, ttl s.
+ * ARGV: free attempts per address, free attempts account-wide, base ms, cap ms, ttl s. The clock
+ * is Redis's, so auth instances with skewed clocks still agree on every wait.
  */
 const ATTEMPT_SCRIPT = `
-local now = tonumber(ARGV[1])
-local freePair, freeAccount = tonumber(ARGV[2]), tonumber(ARGV[3])
-local base, cap, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local freePair, freeAccount = tonumber(ARGV[1]), tonumber(ARGV[2])
+local base, cap, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local wait = 0
 local groups = #KEYS / 3
 local known = {}
@@ -143,7 +145,6 @@ export class AuthRateLimiter {
           ATTEMPT_SCRIPT,
           accountKeys.length * 3,
           ...accountKeys.flatMap((k) => this.keys(operation, ip, k)),
-          Date.now(),
           this.options.perAccount,
           this.options.perAccount * ACCOUNT_WIDE_FACTOR,
           DELAY_BASE_MS,
