@@ -109,7 +109,7 @@ async function account(email: string, name: string, role: Role): Promise<Account
   const em = authOrm.em.fork();
   let user = await em.findOne(User, { email });
   if (!user) {
-    user = em.create(User, { name, email, role, passwordHash, isVerified: true } as never);
+    user = em.create(User, { name, email, role, passwordHash, isVerified: true, emailVerifiedAt: new Date() } as never);
     publishUserChanged(em, user);
     await em.flush();
   }

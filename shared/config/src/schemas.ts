@@ -75,9 +75,9 @@ export const authEnv = subgraphEnv('auth').extend({
   BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
   /** Attempts per client IP per public auth operation (login, register, ...) per window. */
   AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
-  /** Attempts per account (email) or OTP destination per operation per window. */
-  AUTH_RATE_LIMIT_ACCOUNT: posInt(10).describe('attempts per account (email) or phone per operation per window'),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('rate-limit window of the auth operations'),
+  /** Back-to-back attempts per account (email, phone, user) and client address before the progressive delay (docs/auth.md). */
+  AUTH_RATE_LIMIT_ACCOUNT: posInt(10).describe('attempts per account and address before the progressive delay (docs/auth.md)'),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('per-IP window of the auth limits; also the longest per-account delay'),
   /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
   AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
 });

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'ACCOUNT_NOT_VERIFIED',
   'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -74,5 +75,11 @@ export class RateLimitedError extends AppError {
 export class AccountNotVerifiedError extends AppError {
   constructor() {
     super('ACCOUNT_NOT_VERIFIED', 'Verify your account with the code we sent before logging in');
+  }
+}
+/** A dependency (e.g. Redis) is down: retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'Service temporarily unavailable, please retry later') {
+    super('SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
   }
 }

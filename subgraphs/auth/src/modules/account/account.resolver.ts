@@ -12,12 +12,18 @@ export class AccountResolver {
     return register(ctx, input);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Verifies the account with its OTP and signs in.' })
+  @Mutation(() => AuthPayload, {
+    description:
+      'Verifies the contact the code was sent to and signs in: an unverified account, or (signed in as the account) a further contact such as its email.',
+  })
   verifyOtp(@Arg('email') email: string, @Arg('code') code: string, @Ctx() ctx: AuthSubgraphContext): Promise<AuthPayload> {
     return verifyAccount(ctx, email, code);
   }
 
-  @Mutation(() => Boolean, { description: 'Always true; sends a new code only to an existing unverified account.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Always true; sends a new code to an existing unverified account, or (signed in as the account) to a contact of it not yet verified, e.g. channel EMAIL.',
+  })
   async resendOtp(
     @Arg('email') email: string,
     @Ctx() ctx: AuthSubgraphContext,

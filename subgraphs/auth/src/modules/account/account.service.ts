@@ -8,18 +8,23 @@ import { checkPassword } from '../password/password.js';
 import { publishUserChanged } from '../events/user-events.js';
 import { signIn } from '../tokens/token.service.js';
 import { OtpChannel, type AuthPayload, type RegisterInput, type RegisterPayload } from './account.inputs.js';
-import { maskDestination, normaliseEmail, toE164 } from './contact.js';
+import { maskDestination, normaliseEmail, securityChannel, toE164, uniformFailure, uniformly } from './contact.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 const invalidCode = () => BadUserInputError.field('code', 'The code is invalid or has expired');
 
-/** Someone tried to register an existing email: the owner hears of it; the caller learns nothing. */
+/**
+ * Someone tried to register an existing email: the account's owner hears of it on a contact it
+ * proved (not on an email it never verified); the caller learns nothing.
+ */
 async function noticeExisting(ctx: AuthSubgraphContext, user: User): Promise<void> {
+  const channel = securityChannel(user);
+  if (!channel) return;
   outbox.notify(ctx.em, {
     idempotencyKey: `auth:account-exists:${user.id}:${randomUUID()}`,
     userId: user.id,
     template: 'auth.account_exists',
-    channel: 'EMAIL',
+    channel,
     variables: {},
     critical: true,
   });
@@ -74,28 +79,43 @@ export async function register(ctx: AuthSubgraphContext, input: RegisterInput): 
   return payload;
 }
 
-/** Verifies the account with its OTP (code use and verification commit together) and signs in. */
+/**
+ * Verifies a contact with the code sent to it, and signs in. Anyone holding the code may verify
+ * a not yet verified account (registration); a verified account verifies a further contact
+ * (its email after registering by phone) only when signed in as itself. The contact the code
+ * was sent on is the one proved. Unknown emails and every refusal answer alike, after the same
+ * lookup, transaction and HMAC, and no sooner than the uniform answer time.
+ */
 export async function verifyAccount(ctx: AuthSubgraphContext, email: string, code: string): Promise<AuthPayload> {
   const normalised = normaliseEmail(email);
-  await ctx.services.limiter.consume('verifyOtp', ctx.clientIp, [normalised]);
-  const user = await ctx.em.findOne(User, { email: normalised });
-  if (!user) throw invalidCode();
-  const ok = await ctx.em.transactional(async (tx) => {
-    if (!(await ctx.services.otp.consume(tx, user.id, OtpPurpose.VERIFY, code.trim()))) return false;
-    if (!user.isVerified) {
-      user.isVerified = true;
-      user.updatedAt = new Date();
-      publishUserChanged(tx, user);
-    }
-    return true;
+  const user = await uniformFailure(async () => {
+    await ctx.services.limiter.consume('verifyOtp', ctx.clientIp, [normalised]);
+    const found = await ctx.em.findOne(User, { email: normalised });
+    const target = found && (!found.isVerified || ctx.auth.user?.id === found.id) ? found : null;
+    // An ineligible or unknown account checks against a random id: the same statements, no code burnt.
+    const proved = await ctx.em.transactional(async (tx) => {
+      const channel = await ctx.services.otp.consume(tx, target?.id ?? randomUUID(), OtpPurpose.VERIFY, code.trim());
+      if (!channel || !target) return false;
+      const now = new Date();
+      if (channel === OtpChannel.EMAIL) target.emailVerifiedAt ??= now;
+      else target.phoneVerifiedAt ??= now;
+      target.isVerified = true;
+      target.updatedAt = now;
+      publishUserChanged(tx, target);
+      return true;
+    });
+    if (!proved || !target) throw invalidCode();
+    return target;
   });
-  if (!ok) throw invalidCode();
+  await ctx.services.limiter.succeeded('verifyOtp', ctx.clientIp, normalised);
   return signIn(ctx, user);
 }
 
 /**
- * Sends a new verification code, only to an existing unverified account; the answer does not
- * say which. A phone channel is used only when the account has a phone, else email.
+ * Sends a new verification code; the answer (always the same, no sooner than the uniform answer
+ * time) does not say whether one was sent. Codes go to an existing unverified account, or — when
+ * the caller is signed in as the account — to a contact of it not yet verified (e.g. the email
+ * of an account registered by phone). WHATSAPP/SMS need a phone on the account, else EMAIL.
  */
 export async function resendVerification(
   ctx: AuthSubgraphContext,
@@ -103,12 +123,17 @@ export async function resendVerification(
   channel: OtpChannel | null | undefined,
 ): Promise<void> {
   const normalised = normaliseEmail(email);
-  const user = await ctx.em.findOne(User, { email: normalised });
-  const via = channel && channel !== OtpChannel.EMAIL && user?.phone ? channel : OtpChannel.EMAIL;
-  // Per account and per destination (a phone number shared by accounts is limited once).
-  const keys = [normalised, ...(via !== OtpChannel.EMAIL && user?.phone ? [`phone:${user.phone}`] : [])];
-  await ctx.services.limiter.consume('resendOtp', ctx.clientIp, keys);
-  if (user && !user.isVerified) await sendOtpNow(ctx, user, via, OtpPurpose.VERIFY);
+  await uniformly(async () => {
+    const user = await ctx.em.findOne(User, { email: normalised });
+    const via = channel && channel !== OtpChannel.EMAIL && user?.phone ? channel : OtpChannel.EMAIL;
+    // Per account and per destination (a phone number shared by accounts is limited once).
+    const keys = [normalised, ...(via !== OtpChannel.EMAIL && user?.phone ? [`phone:${user.phone}`] : [])];
+    await ctx.services.limiter.consume('resendOtp', ctx.clientIp, keys);
+    if (!user) return;
+    const own = ctx.auth.user?.id === user.id;
+    const unproved = via === OtpChannel.EMAIL ? !user.emailVerifiedAt : !user.phoneVerifiedAt;
+    if (!user.isVerified || (own && unproved)) await sendOtpNow(ctx, user, via, OtpPurpose.VERIFY);
+  });
 }
 
 /** Signs in. Unknown email and wrong password answer alike, after the same bcrypt work. */
@@ -122,6 +147,6 @@ export async function login(ctx: AuthSubgraphContext, email: string, password: s
       : await ctx.services.passwords.verifyNothing(password);
   if (!user || !ok) throw new UnauthenticatedError('Invalid email or password');
   if (!user.isVerified) throw new AccountNotVerifiedError();
-  await ctx.services.limiter.reward('login', normalised);
+  await ctx.services.limiter.succeeded('login', ctx.clientIp, normalised);
   return signIn(ctx, user);
 }

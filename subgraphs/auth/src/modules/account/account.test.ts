@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { gql, startSupergraph, type TestSupergraph } from '@hc/testing';
 import { createAdmin } from '../user/create-admin.js';
 import { PasswordHasher } from '../password/password.js';
+import { UNIFORM_ANSWER_MS } from './contact.js';
 import {
   AUTH_TEST_ENV,
   LOGIN,
@@ -167,10 +168,136 @@ describe('accounts, OTP and login through the gateway', () => {
       },
     );
     expect(reset.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    await sg.query(`mutation($e: String!) { forgotPassword(email: $e) }`, { e: email });
-    const resetCode = await lastCode(sg, email, 'auth.password_reset');
-    const verify = await sg.query(VERIFY, { email, code: resetCode });
+    // Reset codes go only to a verified contact; its owner, signed in (so eligible to verify), cannot verify with one.
+    const owner = await createAccount(sg);
+    await sg.query(`mutation($e: String!) { forgotPassword(email: $e) }`, { e: owner.email });
+    const resetCode = await lastCode(sg, owner.email, 'auth.password_reset');
+    const verify = await sg.query(VERIFY, { email: owner.email, code: resetCode }, owner.accessToken);
     expect(verify.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('email ownership: an account verified by SMS does not own the email it registered with', async () => {
+    const conn = sg.subgraphs.auth.orm.em.getConnection();
+    const victimEmail = uniqueEmail('victim');
+    const FORGOT = `mutation($e: String!) { forgotPassword(email: $e) }`;
+    const RESEND = `mutation($e: String!, $c: OtpChannel) { resendOtp(email: $e, channel: $c) }`;
+    /** Messages queued for the account, newest first, with the channel they go out on. */
+    const messages = async (template: string): Promise<{ channel: string; code: string | null }[]> =>
+      (await conn.execute(
+        `select o.payload->>'channel' as channel, o.payload->'variables'->>'code' as code from outbox o
+            join users u on u.id = (o.payload->>'userId')::uuid
+           where o.topic = 'notification.send' and u.email = ? and o.payload->>'template' = ? order by o.created_at desc`,
+        [victimEmail, template],
+      )) as never;
+
+    // The attack: someone else's email, the attacker's own phone, the code by SMS.
+    const reg = await register(victimEmail, { phone: '+20 100 765 4321', otpChannel: 'SMS', password: 'attacker password' });
+    expect(reg.errors).toBeUndefined();
+    const [smsCode] = await messages('auth.otp');
+    expect(smsCode.channel).toBe('SMS');
+    const verified = await sg.query(VERIFY, { email: victimEmail, code: smsCode.code });
+    expect(verified.data!.verifyOtp.user.isVerified).toBe(true); // the account may sign in...
+    const token = verified.data!.verifyOtp.accessToken;
+    const [row] = await conn.execute(`select email_verified_at, phone_verified_at from users where email = ?`, [victimEmail]);
+    expect(row.email_verified_at).toBeNull(); // ...but it has not shown it owns the email
+    expect(row.phone_verified_at).not.toBeNull();
+
+    // No security message goes to the unproved email: the reset code goes to the proved phone...
+    expect((await sg.query(FORGOT, { e: victimEmail })).data).toEqual({ forgotPassword: true });
+    expect((await messages('auth.password_reset')).map((m) => m.channel)).toEqual(['SMS']);
+    // ...the email owner trying to register hears nothing as if they held the account (its holder is told by SMS)...
+    await register(victimEmail);
+    expect((await messages('auth.account_exists')).map((m) => m.channel)).toEqual(['SMS']);
+    // ...and a password change is announced on the phone.
+    const changed = await sg.query(
+      `mutation { changePassword(currentPassword: "attacker password", newPassword: "attacker password 2") }`,
+      {},
+      token,
+    );
+    expect(changed.data).toEqual({ changePassword: true });
+    expect((await messages('auth.password_changed')).map((m) => m.channel)).toEqual(['SMS']);
+
+    // Nobody but the signed-in account can ask for an email verification code for a verified account.
+    expect((await sg.query(RESEND, { e: victimEmail, c: 'EMAIL' })).data).toEqual({ resendOtp: true });
+    expect(await messages('auth.otp')).toHaveLength(1);
+
+    // The normal path: the signed-in account verifies its email later with resendOtp/verifyOtp (channel EMAIL).
+    const login = await sg.query(LOGIN, { email: victimEmail, password: 'attacker password 2' });
+    const own = login.data!.login.accessToken;
+    expect((await sg.query(RESEND, { e: victimEmail, c: 'EMAIL' }, own)).data).toEqual({ resendOtp: true });
+    const [emailCode] = await messages('auth.otp');
+    expect(emailCode.channel).toBe('EMAIL');
+    // The code alone, without the account's sign-in, proves nothing (and is not burnt).
+    const anonymous = await sg.query(VERIFY, { email: victimEmail, code: emailCode.code });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const proved = await sg.query(VERIFY, { email: victimEmail, code: emailCode.code }, own);
+    expect(proved.errors).toBeUndefined();
+    const [after] = await conn.execute(`select email_verified_at from users where email = ?`, [victimEmail]);
+    expect(after.email_verified_at).not.toBeNull();
+    await sg.query(FORGOT, { e: victimEmail });
+    expect((await messages('auth.password_reset')).map((m) => m.channel)).toEqual(['EMAIL', 'SMS']);
+  });
+
+  /**
+   * Timing: each of the four operations runs 20 times for a known and 20 times for an unknown
+   * email, the two side by side (so both see the same machine load), straight to auth from one
+   * address (no gateway hop adding noise). Their answers are padded to UNIFORM_ANSWER_MS (250 ms);
+   * the real work behind them is a lookup and a short transaction, a few ms when idle and tens
+   * of ms on this loaded 2-core machine. Medians (not means: a single stall of the shared machine
+   * would move a mean) must differ by less than 50 ms — a fifth of the floor, well above the
+   * scheduler noise of two concurrent requests, and far below what the skipped work would show
+   * once it grows past the floor.
+   */
+  it('enumeration: forgotPassword, resendOtp, verifyOtp and resetPassword answer byte-identically and in the same time', async () => {
+    const verified = await Promise.all(Array.from({ length: 10 }, () => createAccount(sg)));
+    const unverified = Array.from({ length: 10 }, () => uniqueEmail('unverified'));
+    for (const email of unverified) expect((await register(email)).errors).toBeUndefined();
+    const call = (query: string, variables: Record<string, unknown>) =>
+      gql(sg.subgraphs.auth.graphqlUrl, query, variables, { headers: { 'x-forwarded-for': '10.99.0.1' } });
+    const timed = async (query: string, variables: Record<string, unknown>) => {
+      const started = performance.now();
+      const r = await call(query, variables);
+      return { ms: performance.now() - started, body: JSON.stringify({ data: r.data, errors: r.errors }) };
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const operations: [string, string, (known: boolean, i: number) => Record<string, unknown>][] = [
+      [
+        'forgotPassword',
+        `mutation($e: String!) { forgotPassword(email: $e) }`,
+        (k, i) => ({ e: k ? verified[i % 10].email : uniqueEmail() }),
+      ],
+      ['resendOtp', `mutation($e: String!) { resendOtp(email: $e) }`, (k, i) => ({ e: k ? unverified[i % 10] : uniqueEmail() })],
+      [
+        'verifyOtp',
+        `mutation($e: String!) { verifyOtp(email: $e, code: "000000") { accessToken } }`,
+        (k, i) => ({ e: k ? unverified[i % 10] : uniqueEmail() }),
+      ],
+      [
+        'resetPassword',
+        `mutation($e: String!) { resetPassword(email: $e, code: "000000", newPassword: "new password 1") }`,
+        (k, i) => ({ e: k ? verified[i % 10].email : uniqueEmail() }),
+      ],
+    ];
+    const report: Record<string, { known: number; unknown: number }> = {};
+    for (const [name, query, vars] of operations) {
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const [k, u] = await Promise.all([timed(query, vars(true, i)), timed(query, vars(false, i))]);
+        expect(k.body).toBe(u.body);
+        known.push(k.ms);
+        unknown.push(u.ms);
+      }
+      report[name] = { known: Math.round(median(known)), unknown: Math.round(median(unknown)) };
+      // Both sides are padded (this is what makes the comparison hold on an idle machine too, where
+      // the skipped work is only a few ms)...
+      expect(Math.min(...known, ...unknown)).toBeGreaterThanOrEqual(UNIFORM_ANSWER_MS);
+      // ...and the padding is not swamped by the work it hides.
+      expect(Math.abs(median(known) - median(unknown))).toBeLessThan(50);
+    }
+    // The known side did the real work (codes were sent), so the test measured what it claims to.
+    expect(await lastNotification(sg, verified[0].email, 'auth.password_reset')).not.toBeNull();
+    console.info(`median ms known/unknown: ${JSON.stringify(report)}`);
   });
 
   it('creates admins only through the operator command path; they sign in with role ADMIN', async () => {

@@ -15,6 +15,10 @@ export class OtpCode extends CreatedEntity {
   @Enum({ items: () => OtpPurpose, type: 'string' })
   purpose!: OtpPurpose;
 
+  /** Where the code was sent: using it proves that contact (email or phone). */
+  @Property({ type: 'string', length: 10, default: 'EMAIL' })
+  channel: string = 'EMAIL';
+
   @Property({ type: 'string', length: 64, hidden: true })
   codeHash!: string;
 

@@ -22,12 +22,13 @@ export class OtpService {
   }
 
   /** Voids the user's open codes of this purpose and adds a new one (in the caller's unit of work). */
-  async issue(em: EntityManager, userId: string, purpose: OtpPurpose): Promise<string> {
+  async issue(em: EntityManager, userId: string, purpose: OtpPurpose, channel: OtpChannel): Promise<string> {
     await em.nativeUpdate(OtpCode, { userId, purpose, consumedAt: null }, { consumedAt: new Date() });
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
     const otp = new OtpCode();
     otp.userId = userId;
     otp.purpose = purpose;
+    otp.channel = channel;
     otp.codeHash = this.hash(userId, purpose, code);
     otp.expiresAt = new Date(Date.now() + OTP_TTL_MINUTES * 60_000);
     em.persist(otp);
@@ -37,34 +38,36 @@ export class OtpService {
   /**
    * Checks a code and, when right, consumes it. Each try is counted atomically before the
    * comparison (a conditional UPDATE), so parallel guesses cannot exceed the 5 allowed; the
-   * consume is conditional too, so a code is accepted once even under concurrency.
+   * consume is conditional too, so a code is accepted once even under concurrency. Returns the
+   * channel the code was sent on (the contact it proves), or null.
    */
-  async consume(em: EntityManager, userId: string, purpose: OtpPurpose, code: string): Promise<boolean> {
+  async consume(em: EntityManager, userId: string, purpose: OtpPurpose, code: string): Promise<OtpChannel | null> {
     const conn = em.getConnection();
     const trx = em.getTransactionContext();
-    const rows = await conn.execute<{ id: string; code_hash: string }[]>(
+    const rows = await conn.execute<{ id: string; code_hash: string; channel: OtpChannel }[]>(
       `update otp_codes set attempts = attempts + 1
         where id = (select id from otp_codes
                      where user_id = ? and purpose = ? and consumed_at is null
                      order by created_at desc limit 1)
           and consumed_at is null and attempts < ? and expires_at > now()
-        returning id, code_hash`,
+        returning id, code_hash, channel`,
       [userId, purpose, OTP_MAX_ATTEMPTS],
       'all',
       trx,
     );
-    const row = rows[0];
-    if (!row) return false;
-    const expected = Buffer.from(row.code_hash, 'hex');
+    // HMAC even when there is no open code, so an unknown account costs the same.
     const given = Buffer.from(this.hash(userId, purpose, code), 'hex');
-    if (!/^\d{6}$/.test(code) || !timingSafeEqual(expected, given)) return false;
+    const row = rows[0];
+    if (!row) return null;
+    const expected = Buffer.from(row.code_hash, 'hex');
+    if (!/^\d{6}$/.test(code) || !timingSafeEqual(expected, given)) return null;
     const consumed = await conn.execute(
       `update otp_codes set consumed_at = now() where id = ? and consumed_at is null`,
       [row.id],
       'run',
       trx,
     );
-    return (consumed as unknown as { affectedRows?: number }).affectedRows === 1;
+    return (consumed as unknown as { affectedRows?: number }).affectedRows === 1 ? row.channel : null;
   }
 }
 
@@ -81,7 +84,7 @@ export async function sendOtp(
   channel: OtpChannel,
   purpose: OtpPurpose,
 ): Promise<void> {
-  const code = await ctx.services.otp.issue(tx, user.id, purpose);
+  const code = await ctx.services.otp.issue(tx, user.id, purpose, channel);
   const verify = purpose === OtpPurpose.VERIFY;
   outbox.notify(tx, {
     idempotencyKey: `auth:otp:${user.id}:${randomUUID()}`,
@@ -105,7 +108,12 @@ export function sendOtpNow(ctx: AuthSubgraphContext, user: User, channel: OtpCha
  * Checks and consumes a code in a transaction of its own: a wrong try is counted even when the
  * request then fails.
  */
-export function verifyOtpNow(ctx: AuthSubgraphContext, userId: string, purpose: OtpPurpose, code: string): Promise<boolean> {
+export function verifyOtpNow(
+  ctx: AuthSubgraphContext,
+  userId: string,
+  purpose: OtpPurpose,
+  code: string,
+): Promise<OtpChannel | null> {
   return ctx.em.transactional((tx) => ctx.services.otp.consume(tx, userId, purpose, code.trim()));
 }
 

@@ -5,13 +5,15 @@ import type { AuthSubgraphContext } from '../../context.js';
 
 @Resolver()
 export class PasswordResolver {
-  @Mutation(() => Boolean, { description: 'Always true; sends a reset code only when the account exists.' })
+  @Mutation(() => Boolean, {
+    description: 'Always true; sends a reset code only when the account exists, to a contact it verified (email, else phone).',
+  })
   async forgotPassword(@Arg('email') email: string, @Ctx() ctx: AuthSubgraphContext): Promise<boolean> {
     await forgotPassword(ctx, email);
     return true;
   }
 
-  @Mutation(() => Boolean, { description: 'Sets a new password with the emailed reset code; signs out everywhere.' })
+  @Mutation(() => Boolean, { description: 'Sets a new password with the reset code; signs out everywhere.' })
   async resetPassword(
     @Arg('email') email: string,
     @Arg('code') code: string,

@@ -3,8 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { User } from '../user/user.entity.js';
-import { OtpChannel, OtpPurpose, sendOtpNow, verifyOtpNow } from '../otp/otp.service.js';
-import { normaliseEmail } from '../account/contact.js';
+import { OtpPurpose, sendOtpNow, verifyOtpNow } from '../otp/otp.service.js';
+import { normaliseEmail, securityChannel, uniformFailure, uniformly } from '../account/contact.js';
 import { publishUserChanged } from '../events/user-events.js';
 import { checkPassword } from './password.js';
 import type { AuthSubgraphContext } from '../../context.js';
@@ -13,52 +13,75 @@ const invalidCode = () => BadUserInputError.field('code', 'The code is invalid o
 const wrongCurrent = () => BadUserInputError.field('currentPassword', 'The current password is wrong');
 
 /**
- * Sets a new password and ends everything issued under the old one: all refresh-token families
- * and (via the shared revocation marker) every outstanding access token. The marker is written
- * before the commit: if Redis fails, the password stays unchanged rather than old tokens
- * surviving a change.
+ * Sets a new password (hashed by the caller before the transaction: bcrypt inside it would hold
+ * a pooled connection for its ~170 ms) and ends everything issued under the old one: all
+ * refresh-token families and (via the shared revocation marker) every outstanding access token.
+ * The marker is written before the commit: if Redis fails, the password stays unchanged rather
+ * than old tokens surviving a change. The notice goes to a contact the account proved.
  */
-async function setPassword(ctx: AuthSubgraphContext, tx: EntityManager, user: User, newPassword: string) {
-  user.passwordHash = await ctx.services.passwords.hash(newPassword);
+async function setPassword(ctx: AuthSubgraphContext, tx: EntityManager, user: User, passwordHash: string) {
+  user.passwordHash = passwordHash;
   // Whole seconds (JWT iat); tokens minted from now on get iat >= this (TokenService).
   const validAfter = Math.floor(Date.now() / 1000) + 1;
   user.tokensValidAfter = new Date(validAfter * 1000);
   user.updatedAt = new Date();
   await ctx.services.tokens.revokeAllForUser(tx, user.id);
-  outbox.notify(tx, {
-    idempotencyKey: `auth:password-changed:${user.id}:${randomUUID()}`,
-    userId: user.id,
-    template: 'auth.password_changed',
-    channel: 'EMAIL',
-    variables: { changedAt: new Date().toISOString() },
-    critical: true,
-  });
+  const channel = securityChannel(user);
+  if (channel) {
+    outbox.notify(tx, {
+      idempotencyKey: `auth:password-changed:${user.id}:${randomUUID()}`,
+      userId: user.id,
+      template: 'auth.password_changed',
+      channel,
+      variables: { changedAt: new Date().toISOString() },
+      critical: true,
+    });
+  }
   publishUserChanged(tx, user);
   await ctx.services.revokeAccessTokens(user.id, validAfter);
   ctx.logger.info({ userId: user.id }, 'password changed: sessions and access tokens revoked');
 }
 
-/** Emails a reset code when the account exists; the caller cannot tell whether it did. */
+/**
+ * Sends a reset code when the account exists, to a contact it proved: its email once verified,
+ * else its verified phone (an email never verified may be someone else's). The answer, and its
+ * time (the uniform answer time), do not say whether a code was sent.
+ */
 export async function forgotPassword(ctx: AuthSubgraphContext, email: string): Promise<void> {
   const normalised = normaliseEmail(email);
-  await ctx.services.limiter.consume('forgotPassword', ctx.clientIp, [normalised]);
-  const user = await ctx.em.findOne(User, { email: normalised });
-  if (user) await sendOtpNow(ctx, user, OtpChannel.EMAIL, OtpPurpose.RESET);
+  await uniformly(async () => {
+    await ctx.services.limiter.consume('forgotPassword', ctx.clientIp, [normalised]);
+    const user = await ctx.em.findOne(User, { email: normalised });
+    const channel = user && securityChannel(user);
+    if (user && channel) await sendOtpNow(ctx, user, channel, OtpPurpose.RESET);
+  });
 }
 
-/** Sets a new password with the emailed reset code; signs out everywhere. */
+/**
+ * Sets a new password with the reset code; signs out everywhere. An unknown email runs the
+ * same code check (against a random id) and every refusal answers alike, no sooner than the
+ * uniform answer time.
+ */
 export async function resetPassword(ctx: AuthSubgraphContext, email: string, code: string, newPassword: string): Promise<void> {
   const normalised = normaliseEmail(email);
-  await ctx.services.limiter.consume('resetPassword', ctx.clientIp, [normalised]);
-  checkPassword(newPassword, 'newPassword');
-  const user = await ctx.em.findOne(User, { email: normalised });
-  if (!user) throw invalidCode();
-  // The code check commits on its own: a wrong try must count even though the request fails.
-  if (!(await verifyOtpNow(ctx, user.id, OtpPurpose.RESET, code))) throw invalidCode();
-  await ctx.em.transactional((tx) => setPassword(ctx, tx, user, newPassword));
+  const user = await uniformFailure(async () => {
+    await ctx.services.limiter.consume('resetPassword', ctx.clientIp, [normalised]);
+    checkPassword(newPassword, 'newPassword');
+    const found = await ctx.em.findOne(User, { email: normalised });
+    // The code check commits on its own: a wrong try must count even though the request fails.
+    const proved = await verifyOtpNow(ctx, found?.id ?? randomUUID(), OtpPurpose.RESET, code);
+    if (!found || !proved) throw invalidCode();
+    return found;
+  });
+  const passwordHash = await ctx.services.passwords.hash(newPassword);
+  await ctx.em.transactional((tx) => setPassword(ctx, tx, user, passwordHash));
+  await ctx.services.limiter.succeeded('resetPassword', ctx.clientIp, normalised);
 }
 
-/** The signed-in user changes their password, proving the current one; signs out everywhere. */
+/**
+ * The signed-in user changes their password, proving the current one; signs out everywhere.
+ * Limited per user like a login (a stolen access token must not become a password oracle).
+ */
 export async function changePassword(
   ctx: AuthSubgraphContext,
   userId: string,
@@ -66,10 +89,14 @@ export async function changePassword(
   newPassword: string,
 ): Promise<void> {
   checkPassword(newPassword, 'newPassword');
+  const key = `user:${userId}`;
+  await ctx.services.limiter.consume('changePassword', ctx.clientIp, [key]);
   const user = await ctx.em.findOne(User, { id: userId });
   if (!user) throw wrongCurrent();
   const ok =
     Buffer.byteLength(currentPassword, 'utf8') <= 72 && (await ctx.services.passwords.verify(currentPassword, user.passwordHash));
   if (!ok) throw wrongCurrent();
-  await ctx.em.transactional((tx) => setPassword(ctx, tx, user, newPassword));
+  const passwordHash = await ctx.services.passwords.hash(newPassword);
+  await ctx.em.transactional((tx) => setPassword(ctx, tx, user, passwordHash));
+  await ctx.services.limiter.succeeded('changePassword', ctx.clientIp, key);
 }

@@ -43,9 +43,21 @@ export class User extends TimestampedEntity {
   @Field(() => Role)
   role!: RoleName;
 
+  /** The account proved one contact (the one its verification code went to): it may sign in. */
   @Property({ type: 'boolean', default: false })
   @Field()
   isVerified: boolean = false;
+
+  /**
+   * When the account proved it receives mail at `email`. Null for an account verified by phone
+   * only: the email may be someone else's, so nothing security-relevant is sent there.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt?: Date | null;
+
+  /** When the account proved it receives messages at `phone` (SMS/WhatsApp code). */
+  @Property({ type: 'timestamptz', nullable: true })
+  phoneVerifiedAt?: Date | null;
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })
