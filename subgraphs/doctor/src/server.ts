@@ -7,6 +7,7 @@ import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { AppointmentEvents } from './modules/appointment/appointment.events.js';
 import { userChangedHandler } from './modules/user/user-copy.consumer.js';
 import { pharmacyAccessHandler } from './modules/prescription/prescription.consumer.js';
+import { waitlistOfferExpireHandler } from './modules/waitlist/waitlist.consumer.js';
 import type { DoctorSubgraphContext } from './context.js';
 
 type JobHandler = (job: Job<any>) => Promise<unknown>;
@@ -34,11 +35,12 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
       handler: byJobName({
         'user.changed': userChangedHandler(orm),
         'prescription.pharmacy-access': pharmacyAccessHandler(orm),
+        'waitlist.offer-expire': waitlistOfferExpireHandler(orm, config.WAITLIST_OFFER_MINUTES),
       }),
     });
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), events }),
+      buildContext: (base) => ({ ...base, em: orm.em.fork(), events, waitlistOfferMinutes: config.WAITLIST_OFFER_MINUTES }),
       background: [relay, users],
     };
   },
