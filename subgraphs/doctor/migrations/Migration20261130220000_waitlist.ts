@@ -15,7 +15,9 @@ export class Migration20261130220000_waitlist extends Migration {
       add column "waitlist_entry_id" uuid null;`);
     this.addSql(`alter table "appointments" add constraint "appointments_hold_check"
       check (("status"::text = 'HELD') = ("hold_expires_at" is not null) and ("hold_expires_at" is null or "waitlist_entry_id" is not null));`);
-    this.addSql(`create index "appointments_hold_idx" on "appointments" ("hold_expires_at") where "hold_expires_at" is not null;`);
+    this.addSql(
+      `create index "appointments_hold_idx" on "appointments" ("hold_expires_at") where "hold_expires_at" is not null;`,
+    );
 
     // EXPIRED is stored once the expiry job (or a read) moved the offer on; an OFFERED row whose
     // offer_expires_at passed already reads as EXPIRED.

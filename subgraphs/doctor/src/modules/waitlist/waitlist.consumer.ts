@@ -10,11 +10,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * expiry): moves the offer on. Idempotent — it acts only while the entry still offers the named
  * hold and its time has passed; a job that arrives early throws and is retried.
  */
-export const waitlistOfferExpireHandler =
-  (orm: MikroORM, offerMinutes: number) => async (job: Job<WaitlistOfferExpireEvent>) => {
-    if (job.name !== 'waitlist.offer-expire') return;
-    for (const key of ['entryId', 'holdId'] as const) {
-      if (!UUID.test(String(job.data[key]))) throw new UnrecoverableError(`waitlist.offer-expire: ${key} is not a uuid`);
-    }
-    await expireOffer(orm.em, job.data, offerMinutes);
-  };
+export const waitlistOfferExpireHandler = (orm: MikroORM, offerMinutes: number) => async (job: Job<WaitlistOfferExpireEvent>) => {
+  if (job.name !== 'waitlist.offer-expire') return;
+  for (const key of ['entryId', 'holdId'] as const) {
+    if (!UUID.test(String(job.data[key]))) throw new UnrecoverableError(`waitlist.offer-expire: ${key} is not a uuid`);
+  }
+  await expireOffer(orm.em, job.data, offerMinutes);
+};

@@ -17,13 +17,17 @@ export class WaitlistResolver {
     return waitlist.listMyWaitlist(ctx);
   }
 
-  @Mutation(() => WaitlistEntry, { description: 'Patient: wait for any slot of a workplace inside a future window (at most 31 days).' })
+  @Mutation(() => WaitlistEntry, {
+    description: 'Patient: wait for any slot of a workplace inside a future window (at most 31 days).',
+  })
   @Authorized()
   joinWaitlist(@Arg('input', () => JoinWaitlistInput) input: JoinWaitlistInput, @Ctx() ctx: DoctorSubgraphContext) {
     return waitlist.joinWaitlist(ctx, input);
   }
 
-  @Mutation(() => WaitlistEntry, { description: 'Patient: leave an own WAITING or OFFERED entry; an offer moves to the next patient.' })
+  @Mutation(() => WaitlistEntry, {
+    description: 'Patient: leave an own WAITING or OFFERED entry; an offer moves to the next patient.',
+  })
   @Authorized()
   leaveWaitlist(@Arg('id', () => ID) id: string, @Ctx() ctx: DoctorSubgraphContext) {
     return waitlist.leaveWaitlist(ctx, id);

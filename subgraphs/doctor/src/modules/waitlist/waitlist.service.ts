@@ -268,7 +268,8 @@ async function ownEntry(ctx: DoctorSubgraphContext, id: string): Promise<Waitlis
 /** Patient: own entries, newest first; offers past their time are moved on before answering. */
 export async function listMyWaitlist(ctx: DoctorSubgraphContext): Promise<WaitlistEntry[]> {
   const user = requirePatient(ctx);
-  const find = () => ctx.em.fork().find(WaitlistEntry, { patientId: user.id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
+  const find = () =>
+    ctx.em.fork().find(WaitlistEntry, { patientId: user.id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
   const entries = await find();
   return (await settleExpired(ctx, entries)) ? find() : entries;
 }
@@ -359,7 +360,11 @@ export async function acceptWaitlistOffer(ctx: DoctorSubgraphContext, id: string
   const holdId = entry.holdId;
   const em = ctx.em.fork();
   const doctor = await em.findOneOrFail(Doctor, { id: entry.doctorId });
-  const change = await changeContext(em, { patientId: entry.patientId, doctorUserId: doctor.userId, workplaceId: entry.workplaceId });
+  const change = await changeContext(em, {
+    patientId: entry.patientId,
+    doctorUserId: doctor.userId,
+    workplaceId: entry.workplaceId,
+  });
   const appointment = await em.transactional(async (tx) => {
     await lockInOrder(tx, [`doctor:${doctor.id}`, `patient:${entry.patientId}`, `workplace:${entry.workplaceId}`]);
     const booked = await rows<{ id: string }>(

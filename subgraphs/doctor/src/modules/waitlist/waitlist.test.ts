@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestSubgraph, type TestSubgraph, type TestKeys } from '@hc/testing';
+import { startTestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../test-support.js';
 import { expireOffer } from './waitlist.service.js';
 
@@ -92,7 +92,9 @@ describe('waitlist (offer held 15 minutes)', () => {
     expect(code(await kit.call(LEAVE, { id: mine.data.myWaitlist[0].id }, other.token))).toBe('NOT_FOUND');
     expect(code(await kit.call(ACCEPT, { id: mine.data.myWaitlist[0].id }, other.token))).toBe('NOT_FOUND');
     // Leaving a WAITING entry frees a place under the cap.
-    expect((await kit.call(LEAVE, { id: mine.data.myWaitlist[0].id }, patient.token)).data.leaveWaitlist.status).toBe('CANCELLED');
+    expect((await kit.call(LEAVE, { id: mine.data.myWaitlist[0].id }, patient.token)).data.leaveWaitlist.status).toBe(
+      'CANCELLED',
+    );
     expect((await call({})).errors).toBeUndefined();
   });
 
@@ -128,7 +130,9 @@ describe('waitlist (offer held 15 minutes)', () => {
     );
     expect(slots.data.doctor.availableSlots.map((s: any) => s.startsAt)).toEqual([plus(at, 30)]);
     const heldId = (await holds(doctor.doctorId))[0].id;
-    expect((await kit.call(`query($id: ID!) { appointment(id: $id) { id } }`, { id: heldId }, p1.token)).data?.appointment ?? null).toBeNull();
+    expect(
+      (await kit.call(`query($id: ID!) { appointment(id: $id) { id } }`, { id: heldId }, p1.token)).data?.appointment ?? null,
+    ).toBeNull();
 
     // p1 declines: the same slot is offered to p2, still held.
     expect((await kit.call(LEAVE, { id: e1 }, p1.token)).data.leaveWaitlist.status).toBe('CANCELLED');
@@ -303,7 +307,9 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     expect((await kit.call(CANCEL, { id: appointmentId }, booker.token)).errors).toBeUndefined();
     // Pretend the offer ran out a moment ago, before its job (still 3 s away) could act.
     await sql(`update waitlist_entries set offer_expires_at = clock_timestamp() - interval '1 second' where id = ?`, [e]);
-    await sql(`update appointments set hold_expires_at = clock_timestamp() - interval '1 second' where waitlist_entry_id = ?`, [e]);
+    await sql(`update appointments set hold_expires_at = clock_timestamp() - interval '1 second' where waitlist_entry_id = ?`, [
+      e,
+    ]);
     const late = await kit.call(ACCEPT, { id: e }, p.token);
     expect([code(late), reason(late)]).toEqual(['CONFLICT', 'OFFER_EXPIRED']);
     expect((await entry(p.token, e)).status).toBe('EXPIRED');
