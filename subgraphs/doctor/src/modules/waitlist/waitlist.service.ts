@@ -227,26 +227,30 @@ async function endOffer(
 
 /**
  * The expiry job's work (and a read's, when it touches an expired offer): ends the offer if it
- * is still the one named and its time passed, and moves it on. Throws when the offer is still
- * running (a job that ran early is retried by the queue). Returns whether anything changed.
+ * is still the one named and its time passed, and moves it on. `ended`: this call moved it on;
+ * `gone`: nothing to do (accepted, left, already moved on — a repeated job lands here); `early`:
+ * the offer still runs (the job retries).
  */
 export async function expireOffer(
   em: EntityManager,
   event: { entryId: string; holdId: string },
   minutes: number = DEFAULT_OFFER_MINUTES,
-): Promise<boolean> {
-  const entry = await em.fork().findOne(WaitlistEntry, { id: event.entryId });
-  if (!entry || entry.storedStatus !== WaitlistStatus.OFFERED || entry.holdId !== event.holdId) return false;
-  if (entry.offerExpiresAt && entry.offerExpiresAt.getTime() > Date.now()) throw new Error('waitlist offer has not expired yet');
-  return em.fork().transactional((tx) => endOffer(tx, entry, event.holdId, WaitlistStatus.EXPIRED, minutes));
+): Promise<'ended' | 'gone' | 'early'> {
+  const current = async () => {
+    const e = await em.fork().findOne(WaitlistEntry, { id: event.entryId });
+    return e?.storedStatus === WaitlistStatus.OFFERED && e.holdId === event.holdId ? e : null;
+  };
+  const entry = await current();
+  if (!entry) return 'gone';
+  if (await em.fork().transactional((tx) => endOffer(tx, entry, event.holdId, WaitlistStatus.EXPIRED, minutes))) return 'ended';
+  return (await current()) ? 'early' : 'gone';
 }
-
 /** Moves on every offer among `entries` whose time passed (exact on read). Returns whether any changed. */
 async function settleExpired(ctx: DoctorSubgraphContext, entries: WaitlistEntry[]): Promise<boolean> {
   let changed = false;
   for (const e of entries) {
     if (e.storedStatus !== WaitlistStatus.OFFERED || effectiveStatus(e) !== WaitlistStatus.EXPIRED || !e.holdId) continue;
-    changed = (await expireOffer(ctx.em, { entryId: e.id, holdId: e.holdId }, offerMinutes(ctx))) || changed;
+    changed = (await expireOffer(ctx.em, { entryId: e.id, holdId: e.holdId }, offerMinutes(ctx))) === 'ended' || changed;
   }
   return changed;
 }
@@ -359,6 +363,8 @@ export async function acceptWaitlistOffer(ctx: DoctorSubgraphContext, id: string
     throw new ConflictError(`Cannot accept a waitlist entry that is ${status}`, 'INVALID_STATUS');
   const holdId = entry.holdId;
   const em = ctx.em.fork();
+  const wp = await em.findOne(Workplace, { id: entry.workplaceId });
+  if (!wp?.isActive) throw new ConflictError('The workplace no longer takes bookings', 'WORKPLACE_INACTIVE');
   const doctor = await em.findOneOrFail(Doctor, { id: entry.doctorId });
   const change = await changeContext(em, {
     patientId: entry.patientId,

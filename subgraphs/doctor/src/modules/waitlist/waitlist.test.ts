@@ -116,6 +116,10 @@ describe('waitlist (offer held 15 minutes)', () => {
     expect(Date.parse(offered.offerExpiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
     expect(await entry(p2.token, e2)).toMatchObject({ status: 'WAITING', offeredSlot: null });
     expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([p1.id]);
+    // An expiry job arriving before the offer's time changes nothing (and is retried by the queue).
+    const hold = (await holds(doctor.doctorId))[0];
+    expect(await expireOffer(t.sg.orm.em, { entryId: e1, holdId: hold.id })).toBe('early');
+    expect((await entry(p1.token, e1)).status).toBe('OFFERED');
 
     // Nobody else can book the held slot, and the hold is no appointment to anyone.
     const attempt = await kit.book(p3.token, doctor.workplaceId, at);
@@ -285,7 +289,7 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     expect([code(late), reason(late)]).toEqual(['CONFLICT', 'INVALID_STATUS']);
     expect((await entry(p1.token, e1)).status).toBe('EXPIRED');
     // A repeated expiry job for the old hold changes nothing.
-    expect(await expireOffer(t.sg.orm.em, { entryId: e1, holdId: firstHold.id }, 0.05)).toBe(false);
+    expect(await expireOffer(t.sg.orm.em, { entryId: e1, holdId: firstHold.id }, 0.05)).toBe('gone');
     expect((await holds(doctor.doctorId)).map((h) => h.id)).toEqual([moved.id]);
 
     // Nobody left: the hold goes and the slot is public again.
