@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DateTime } from 'luxon';
 import { startTestSubgraph } from '@hc/testing';
 import { doctorTestKit } from '../../test-support.js';
 import { expireOffer } from './waitlist.service.js';
@@ -160,6 +161,52 @@ describe('waitlist (offer held 15 minutes)', () => {
     );
     expect(notices[0].n).toBe(2);
     expect(reason(await kit.call(ACCEPT, { id: e2 }, p2.token))).toBe('INVALID_STATUS');
+  });
+
+  it('a hold is in no staff view: assistant dashboard, myPatients, care state', async () => {
+    const { kit, join, bookedSlot, holds, sql } = t;
+    // A zone where it is 09:00–15:59 now, so a slot later today exists (todaysAppointments is the local day).
+    const zones = [
+      'UTC',
+      'Asia/Dubai',
+      'Asia/Kolkata',
+      'Asia/Tokyo',
+      'Pacific/Auckland',
+      'Pacific/Honolulu',
+      'America/Los_Angeles',
+      'America/New_York',
+    ];
+    const zone = zones.find((z) => {
+      const h = DateTime.now().setZone(z).hour;
+      return h >= 9 && h <= 15;
+    })!;
+    const doctor = await kit.createDoctor({ timeZone: zone });
+    const assistant = await kit.createUser('ASSISTANT');
+    const invite = await kit.call(
+      `mutation($i: InviteAssistantInput!) { inviteAssistant(input: $i) { id } }`,
+      { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId } },
+      doctor.token,
+    );
+    const accepted = await kit.call(
+      `mutation($id: ID!) { respondToInvite(inviteId: $id, accept: true) { status } }`,
+      { id: invite.data.inviteAssistant.id },
+      assistant.token,
+    );
+    expect(accepted.data?.respondToInvite.status).toBe('ACCEPTED');
+    const at = DateTime.now().setZone(zone).plus({ hours: 1 }).startOf('hour').toUTC().toISO()!;
+    const { booker, appointmentId } = await bookedSlot(doctor, at);
+    const waiting = await kit.createUser('PATIENT');
+    await join(waiting.token, doctor.workplaceId, at, plus(at, 30));
+    expect((await kit.call(CANCEL, { id: appointmentId }, booker.token)).errors).toBeUndefined();
+    expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([waiting.id]);
+
+    const dash = await kit.call(`{ assistantDashboard { todaysAppointments { id status } } }`, {}, assistant.token);
+    expect(dash.errors).toBeUndefined();
+    expect(dash.data.assistantDashboard.todaysAppointments).toEqual([]);
+    const patients = await kit.call(`{ myPatients { totalCount nodes { id } } }`, {}, doctor.token);
+    expect(patients.data.myPatients).toEqual({ totalCount: 1, nodes: [{ id: booker.id }] });
+    const care = await sql(`select payload from outbox where topic = 'care.changed' and payload->>'patientId' = ?`, [waiting.id]);
+    expect(care).toEqual([]);
   });
 
   it('20 concurrent acceptWaitlistOffer / bookAppointment on the held slot leave exactly one appointment, the offered patient’s', async () => {
