@@ -209,6 +209,34 @@ describe('waitlist (offer held 15 minutes)', () => {
     expect(care).toEqual([]);
   });
 
+  it('a first-in-line patient who books an overlapping time while the slot is being offered is skipped, not the cancellation', async () => {
+    const { kit, join, entry, bookedSlot, holds } = t;
+    const [doctor, other] = [await kit.createDoctor(), await kit.createDoctor()];
+    const at = kit.slotAt(9, 10);
+    const { booker, appointmentId } = await bookedSlot(doctor, at);
+    const [a, b] = [await kit.createUser('PATIENT'), await kit.createUser('PATIENT')];
+    const ea = await join(a.token, doctor.workplaceId, at, plus(at, 30));
+    const eb = await join(b.token, doctor.workplaceId, at, plus(at, 30));
+    // A's booking elsewhere is in flight (uncommitted) when the cancellation offers the slot: the
+    // offer's query does not see it, its hold INSERT waits for it and then fails on A's constraint.
+    const cancelled = await t.sg.orm.em.fork().transactional(async (tx) => {
+      await tx.getConnection().execute(
+        `insert into appointments (id, patient_id, doctor_id, doctor_user_id, workplace_id, starts_at, ends_at)
+           values (gen_random_uuid(), ?, ?, ?, ?, ?, ?)`,
+        [a.id, other.doctorId, other.id, other.workplaceId, at, plus(at, 30)],
+        'run',
+        tx.getTransactionContext(),
+      );
+      const pending = kit.call(CANCEL, { id: appointmentId }, booker.token);
+      await new Promise((r) => setTimeout(r, 700));
+      return { pending }; // wrapped: returning the promise itself would make the commit wait for it
+    });
+    expect((await cancelled.pending).data?.cancelAppointment.status).toBe('CANCELLED');
+    expect((await entry(a.token, ea)).status).toBe('WAITING');
+    expect(await entry(b.token, eb)).toMatchObject({ status: 'OFFERED', offeredSlot: { startsAt: at } });
+    expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([b.id]);
+  });
+
   it('20 concurrent acceptWaitlistOffer / bookAppointment on the held slot leave exactly one appointment, the offered patient’s', async () => {
     const { kit, join, bookedSlot, sql } = t;
     const doctor = await kit.createDoctor();
