@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
-import { startTestSubgraph } from '@hc/testing';
+import { startTestSubgraph, testRedisPrefix } from '@hc/testing';
+import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
 import { doctorTestKit } from '../../test-support.js';
 import { expireOffer } from './waitlist.service.js';
 
@@ -30,7 +31,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 
 /** A subgraph, its factories and waitlist helpers. */
 async function setup(env: Record<string, string> = {}) {
-  const sg = await startTestSubgraph('doctor', { env });
+  const redisPrefix = testRedisPrefix('waitlist');
+  const sg = await startTestSubgraph('doctor', { env, redisPrefix });
+  // What appointmentUpdated subscribers are sent (the gateway relays this channel).
+  const heard: AppointmentChangedEvent[] = [];
+  const subscriber = sg.redis.duplicate();
+  await subscriber.subscribe(appointmentEventsChannel(redisPrefix));
+  subscriber.on('message', (_c, message) => heard.push(JSON.parse(message)));
+  const stop = async () => {
+    await subscriber.quit();
+    await sg.stop();
+  };
   const kit = doctorTestKit(sg.orm, sg.keys, sg.graphqlUrl);
   const sql = <T = any>(q: string, params: unknown[] = []) => sg.orm.em.getConnection().execute<T[]>(q, params);
   const entry = async (token: string, id: string) =>
@@ -52,7 +63,7 @@ async function setup(env: Record<string, string> = {}) {
       `select id, patient_id, starts_at, waitlist_entry_id from appointments where doctor_id = ? and status = 'HELD'`,
       [doctorId],
     );
-  return { sg, kit, sql, entry, join, bookedSlot, holds };
+  return { sg, kit, sql, entry, join, bookedSlot, holds, heard, stop };
 }
 
 describe('waitlist (offer held 15 minutes)', () => {
@@ -61,7 +72,7 @@ describe('waitlist (offer held 15 minutes)', () => {
     t = await setup();
   });
   afterAll(async () => {
-    await t?.sg.stop();
+    await t?.stop();
   });
 
   it('joinWaitlist checks the window, the workplace, the role and the per-patient cap', async () => {
@@ -155,6 +166,18 @@ describe('waitlist (offer held 15 minutes)', () => {
       expect.objectContaining({ id: accepted.data.acceptWaitlistOffer.id, status: 'PENDING' }),
     ]);
     expect(await holds(doctor.doctorId)).toEqual([]);
+    // Subscribers heard the booking, its cancellation and the accepted offer; offers and moves are silent.
+    const events = await until('BOOKED event of the accepted offer', async () => {
+      const mine = t.heard.filter((e) => e.doctorId === doctor.doctorId);
+      return mine.length >= 3 && mine;
+    });
+    expect(events.map((e) => [e.type, e.appointmentId])).toEqual([
+      ['BOOKED', appointmentId],
+      ['CANCELLED', appointmentId],
+      ['BOOKED', accepted.data.acceptWaitlistOffer.id],
+    ]);
+    expect(events[2].allowedUserIds).toContain(p2.id);
+    expect(events[2].allowedUserIds).not.toContain(p1.id);
     const notices = await t.sql<{ n: number }>(
       `select count(*)::int as n from outbox where payload->>'template' in ('waitlist.offered', 'appointment.booked') and payload->>'userId' = ?`,
       [p2.id],
@@ -336,7 +359,7 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     t = await setup({ WAITLIST_OFFER_MINUTES: '0.05' });
   });
   afterAll(async () => {
-    await t?.sg.stop();
+    await t?.stop();
   });
 
   it('expiry moves the offer to the next patient on time, then frees the slot; accepting late is refused', async () => {
