@@ -563,6 +563,48 @@ console.log(
   console.log(`  ${written} new prescriptions at completed visits (the last one cancelled, ${dispensedSeeded} partly dispensed)`);
 }
 
+// Waitlist with an open offer: patient18 books a slot, patient19 and patient20 wait for that
+// time (19 first), patient18 cancels — the slot is held for patient19 for WAITLIST_OFFER_MINUTES,
+// then for patient20, then public. A rerun adds a new round only once patient19 waits for nothing.
+{
+  const [holder, first, second] = [patients[17], patients[18], patients[19]];
+  const doctor = doctors[0];
+  const MINE = `query { myWaitlist { id status } }`;
+  const { myWaitlist } = await gql(MINE, {}, first.token);
+  let seeded = 'kept the existing waitlist';
+  if (!myWaitlist.some((e: { status: string }) => e.status === 'WAITING' || e.status === 'OFFERED')) {
+    const from = new Date(Date.now() + 3 * 24 * 3600_000);
+    const to = new Date(from.getTime() + 2 * 24 * 3600_000);
+    const { doctor: d } = await gql(
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) { doctor(id: $id) { availableSlots(from: $from, to: $to) { workplaceId startsAt endsAt } } }`,
+      { id: doctor.doctorId, from: from.toISOString(), to: to.toISOString() },
+      holder.token,
+    );
+    for (const slot of d.availableSlots as { workplaceId: string; startsAt: string; endsAt: string }[]) {
+      const booked = await gql(
+        `mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id } }`,
+        { input: { workplaceId: slot.workplaceId, startsAt: slot.startsAt, notes: 'Seeded, cancelled for the waitlist demo' } },
+        holder.token,
+      ).catch((e: { code?: string }) => {
+        if (e.code !== 'CONFLICT') throw e; // the holder is busy then: try the next slot
+        return null;
+      });
+      if (!booked) continue;
+      const window = { workplaceId: slot.workplaceId, from: slot.startsAt, to: slot.endsAt };
+      for (const p of [first, second])
+        await gql(`mutation($i: JoinWaitlistInput!) { joinWaitlist(input: $i) { id } }`, { i: window }, p.token);
+      await gql(
+        `mutation($id: ID!) { cancelAppointment(id: $id, reason: "Plans changed") { id } }`,
+        { id: booked.bookAppointment.id },
+        holder.token,
+      );
+      seeded = `slot ${slot.startsAt} offered to ${first.email}, ${second.email} next in line`;
+      break;
+    }
+  }
+  console.log(`  waitlist: ${seeded}`);
+}
+
 await authOrm.close();
 console.log(`
 Demo accounts (password for all: ${PASSWORD})

@@ -82,7 +82,16 @@ export const authEnv = subgraphEnv('auth').extend({
   AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
 });
 
-export const doctorEnv = subgraphEnv('doctor').extend({ DOCTOR_PORT: port(3002) });
+export const doctorEnv = subgraphEnv('doctor').extend({
+  DOCTOR_PORT: port(3002),
+  /** How long a freed slot is held for the waitlisted patient it was offered to; fractional values (0.05 = 3 s) serve expiry tests. */
+  WAITLIST_OFFER_MINUTES: z.coerce
+    .number({ error: 'must be a number' })
+    .positive('must be > 0')
+    .max(1440, 'must be at most 1440')
+    .default(15)
+    .describe('how long a freed slot is held for the waitlisted patient it was offered to'),
+});
 export const notificationEnv = subgraphEnv('notification').extend({
   NOTIFICATION_PORT: port(3003),
   SMTP_URL: z.string().optional(),

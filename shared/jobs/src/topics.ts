@@ -118,6 +118,15 @@ export interface AppointmentChangedEvent {
 /** The Redis pub/sub channel for appointment events under a deployment's REDIS_PREFIX. */
 export const appointmentEventsChannel = (redisPrefix: string): string => `${redisPrefix}:pubsub:appointment-events`;
 
+/** doctor → itself: a delayed job that moves a waitlist offer on once its hold lapses. */
+export interface WaitlistOfferExpireEvent {
+  entryId: string;
+  /** The HELD appointment row of the offer; the job acts only while the entry still offers this hold. */
+  holdId: string;
+  /** ISO; the job is delayed until then. */
+  expiresAt: string;
+}
+
 export interface TopicPayloads {
   'notification.send': NotificationRequest;
   'notification.reschedule': NotificationReschedule;
@@ -126,6 +135,7 @@ export interface TopicPayloads {
   'reservation.expire': ReservationExpireEvent;
   'prescription.changed': PrescriptionChangedEvent;
   'prescription.pharmacy-access': PrescriptionPharmacyAccessEvent;
+  'waitlist.offer-expire': WaitlistOfferExpireEvent;
 }
 export type Topic = keyof TopicPayloads;
 
@@ -206,6 +216,17 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
           name: topic,
           data: payload,
           opts: { ...base, delay, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+        },
+      ];
+    }
+    case 'waitlist.offer-expire': {
+      const delay = Math.max(0, Date.parse((payload as WaitlistOfferExpireEvent).expiresAt) - Date.now());
+      return [
+        {
+          queue: QUEUES.doctorEvents,
+          name: topic,
+          data: payload,
+          opts: { ...base, delay, attempts: 10, backoff: { type: 'exponential', delay: 1_000 } },
         },
       ];
     }

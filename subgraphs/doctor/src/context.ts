@@ -6,4 +6,6 @@ export interface DoctorSubgraphContext extends BaseContext {
   em: EntityManager;
   /** Publishes appointment changes for subscribers; call after the transaction commits. */
   events: AppointmentEvents;
+  /** How long a waitlist offer holds its slot (WAITLIST_OFFER_MINUTES); 15 when absent. */
+  waitlistOfferMinutes?: number;
 }

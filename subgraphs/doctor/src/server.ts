@@ -6,6 +6,7 @@ import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { AppointmentEvents } from './modules/appointment/appointment.events.js';
 import { applyUserChanged } from './modules/user/user-copy.consumer.js';
 import { applyPharmacyAccess } from './modules/prescription/prescription.consumer.js';
+import { waitlistOfferExpireHandler } from './modules/waitlist/waitlist.consumer.js';
 import type { DoctorSubgraphContext } from './context.js';
 
 /** The doctor subgraph: profiles, workplaces, availability, appointments, assistants. */
@@ -24,6 +25,8 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
       handlers: {
         'user.changed': (event, { orm }) => applyUserChanged(orm, event),
         'prescription.pharmacy-access': (event, { orm }) => applyPharmacyAccess(orm, event),
+        'waitlist.offer-expire': (_event, { orm, config, job }) =>
+          waitlistOfferExpireHandler(orm, config.WAITLIST_OFFER_MINUTES)(job),
       },
     },
   ],
@@ -32,7 +35,7 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
     const events = new AppointmentEvents(redis, config.REDIS_PREFIX, logger);
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), events }),
+      buildContext: (base) => ({ ...base, em: orm.em.fork(), events, waitlistOfferMinutes: config.WAITLIST_OFFER_MINUTES }),
     };
   },
 };

@@ -15,7 +15,7 @@ export async function publishCareState(tx: EntityManager, patientId: string, sta
   const rows = await tx.getConnection().execute<{ staff: string; active: boolean; at: string }[]>(
     `select s.staff, exists (
        select 1 from appointments a
-       where a.patient_id = ? and a.status <> 'CANCELLED'
+       where a.patient_id = ? and a.status not in ('CANCELLED', 'HELD')
          and (a.doctor_user_id = s.staff
               or exists (select 1 from assistant_assignments aa
                          where aa.assistant_id = s.staff and aa.workplace_id = a.workplace_id and aa.revoked_at is null))

@@ -2,7 +2,11 @@ import { NotFoundError, byKeys, groupByKeys, loader } from '@hc/graphql';
 import { Doctor } from './doctor/doctor.entity.js';
 import { Workplace } from './workplace/workplace.entity.js';
 import { Appointment, AppointmentStatus } from './appointment/appointment.entity.js';
+import { HELD } from './waitlist/waitlist.entity.js';
 import type { DoctorSubgraphContext } from '../context.js';
+
+/** Slot holds (waitlist) are appointments rows the API never shows; takenTimes still counts them. */
+const HELD_STATUS = HELD as AppointmentStatus;
 
 interface TakenKey {
   doctorId: string;
@@ -44,7 +48,7 @@ export const load = {
 
   appointment: (ctx: DoctorSubgraphContext, id: string) =>
     loader<string, Appointment | null>(ctx, load.appointment, async (ids) =>
-      byKeys(ids, await ctx.em.find(Appointment, { id: { $in: [...ids] } }), (a) => a.id),
+      byKeys(ids, await ctx.em.find(Appointment, { id: { $in: [...ids] }, status: { $ne: HELD_STATUS } }), (a) => a.id),
     ).load(id),
 
   /**

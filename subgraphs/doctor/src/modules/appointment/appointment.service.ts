@@ -53,6 +53,8 @@ import { slotStartingAt } from '../availability/slots.js';
 import { assistantsOf, canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
 import { publishCareState } from '../care.js';
 import { load } from '../loaders.js';
+import { HELD } from '../waitlist/waitlist.entity.js';
+import { offerFreedTime } from '../waitlist/waitlist.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 
 const ACTIVE = [AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED];
@@ -120,7 +122,7 @@ async function staffOf(tx: EntityManager, workplaceId: string): Promise<string[]
 }
 
 async function appointmentsPage(ctx: DoctorSubgraphContext, where: Record<string, unknown>, args: AppointmentsArgs) {
-  if (args.status) where.status = args.status;
+  where.status = args.status ?? { $ne: HELD }; // slot holds of the waitlist are not appointments to anyone
   if (args.from || args.to) where.startsAt = { ...(args.from ? { $gte: args.from } : {}), ...(args.to ? { $lt: args.to } : {}) };
   const cursor = await ctx.em.findByCursor(Appointment, {
     where,
@@ -171,10 +173,13 @@ export async function listMyPatients(
   const conn = ctx.em.getConnection();
   const [rows, total] = await Promise.all([
     conn.execute<{ patient_id: string }[]>(
-      `select patient_id from appointments where ${scope} group by patient_id order by min(created_at), patient_id limit ? offset ?`,
+      `select patient_id from appointments where ${scope} and status <> '${HELD}' group by patient_id order by min(created_at), patient_id limit ? offset ?`,
       [...params, limit, offset],
     ),
-    conn.execute<{ n: string }[]>(`select count(distinct patient_id) as n from appointments where ${scope}`, params),
+    conn.execute<{ n: string }[]>(
+      `select count(distinct patient_id) as n from appointments where ${scope} and status <> '${HELD}'`,
+      params,
+    ),
   ]);
   const totalCount = Number(total[0]?.n ?? 0);
   const end = offset + rows.length;
@@ -271,6 +276,7 @@ async function transition(
       // A cancelled appointment no longer grants access to the patient's health data.
       await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
       await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
+      await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit
     }
     return fresh;
   });
@@ -332,6 +338,7 @@ export async function rescheduleAppointment(ctx: DoctorSubgraphContext, id: stri
     }
     const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
     recordChange(tx, fresh, AppointmentEventType.RESCHEDULED, change);
+    await offerFreedTime(ctx, tx, current); // the old time, freed in this commit
     return fresh;
   });
   await ctx.events.publish(changedEvent(appointment, AppointmentEventType.RESCHEDULED, change));

@@ -8,6 +8,7 @@ import type { InviteAssistantInput } from './assistant.inputs.js';
 import { Doctor } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
 import { Appointment, AppointmentStatus } from '../appointment/appointment.entity.js';
+import { HELD } from '../waitlist/waitlist.entity.js';
 import { UserCopy } from '../user/user-copy.entity.js';
 import { myAssignedWorkplaceIds, requireMyDoctor } from '../access.js';
 import { publishCareState } from '../care.js';
@@ -177,7 +178,8 @@ export async function assistantDashboard(ctx: DoctorSubgraphContext): Promise<{
               startsAt: { $gte: day.startOf('day').toJSDate(), $lt: day.endOf('day').toJSDate() },
             };
           }),
-          status: { $ne: AppointmentStatus.CANCELLED },
+          // Waitlist slot holds (HELD) are no appointments.
+          status: { $nin: [AppointmentStatus.CANCELLED, HELD as AppointmentStatus] },
         },
         { orderBy: { startsAt: 'asc' } },
       )

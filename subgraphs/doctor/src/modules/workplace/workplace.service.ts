@@ -7,6 +7,7 @@ import { canSeePrivateDoctor } from '../doctor/doctor.service.js';
 import { isValidTimeZone, workingHoursProblems } from '../availability/slots.js';
 import { requireMyDoctor } from '../access.js';
 import { load } from '../loaders.js';
+import { offerAfterHoursChange } from '../waitlist/waitlist.service.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 
 function applyInput(wp: Workplace, input: WorkplaceInput): void {
@@ -70,6 +71,7 @@ export async function updateWorkplace(ctx: DoctorSubgraphContext, id: string, in
   await ctx.em.transactional(async (em) => {
     await em.flush();
     await clearOtherPrimary(em, wp);
+    await offerAfterHoursChange(ctx, em, wp.id); // new hours may open slots in waiting windows
   });
   return wp;
 }

@@ -113,6 +113,19 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
     variables: appointmentVars,
   },
   {
+    name: 'waitlist.offered',
+    subject: 'A slot opened for you',
+    line: 'A slot with {{doctorName}} at {{workplaceName}} on {{startsAt}} is held for you until {{expiresAt}}. Accept it in the app before then.',
+    variables: [
+      v('entryId'),
+      v('doctorName'),
+      v('workplaceName'),
+      v('startsAt', VariableType.DATETIME),
+      v('timeZone', VariableType.STRING, false, 'UTC'),
+      v('expiresAt', VariableType.DATETIME),
+    ],
+  },
+  {
     name: 'assistant.invited',
     subject: 'You are invited as an assistant',
     line: '{{doctorName}} invited you to assist at {{workplaceName}}.{{#if message}} "{{message}}"{{/if}} The invitation expires on {{expiresAt}}.',
