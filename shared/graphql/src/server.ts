@@ -12,6 +12,7 @@ import { UnauthenticatedError, withHttpStatus } from './errors.js';
 import { createFormatError } from './format-error.js';
 import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
+import { responseGatePlugin } from './response-gate.js';
 
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
@@ -133,6 +134,7 @@ export async function createSubgraphServer<C extends BaseContext>(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       metrics.plugin(),
+      responseGatePlugin(options.name, options.logger),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

@@ -12,6 +12,7 @@ import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
 import { careConsumer } from './modules/care/care.consumer.js';
+import { auditRecordedHandler } from './modules/audit/audit.consumer.js';
 import type { AuthServices, AuthSubgraphContext } from './context.js';
 
 /** The auth subgraph: accounts, tokens, profiles. No env reads here: config comes in. */
@@ -56,7 +57,7 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         revokeTokensIssuedBefore(redis, config.REDIS_PREFIX, userId, validAfter, config.ACCESS_TOKEN_TTL_SECONDS),
     };
     const background: { start: () => void | Promise<void>; stop: () => Promise<void> }[] = [
-      careConsumer({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }),
+      careConsumer({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, handlers: { 'audit.recorded': auditRecordedHandler(orm) } }),
     ];
     if (config.AUTH_OUTBOX_RELAY) {
       background.push(new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }));

@@ -22,15 +22,24 @@ export async function applyCareEvent(orm: MikroORM, event: CareRelationshipEvent
   );
 }
 
-/** Consumer of auth's events queue (care.changed from doctor). */
-export function careConsumer(options: { orm: MikroORM; redisUrl: string; prefix: string; logger: Logger }) {
+/**
+ * Consumer of auth's events queue (care.changed from doctor; `handlers` for the other job names on
+ * the same queue, e.g. audit.recorded). One worker per queue: a second one would take jobs it ignores.
+ */
+export function careConsumer(options: {
+  orm: MikroORM;
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  handlers?: Record<string, (job: Job<any>) => Promise<unknown>>;
+}) {
   return createConsumer<CareRelationshipEvent>({
     queue: QUEUES.authEvents,
     redisUrl: options.redisUrl,
     prefix: options.prefix,
     logger: options.logger,
     handler: async (job: Job<CareRelationshipEvent>) => {
-      if (job.name !== 'care.changed') return;
+      if (job.name !== 'care.changed') return options.handlers?.[job.name]?.(job);
       await applyCareEvent(options.orm, job.data);
     },
   });

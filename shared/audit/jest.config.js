@@ -1,0 +1,2 @@
+import { jestConfig } from '../../jest.config.base.js';
+export default jestConfig();

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuditRecordedEvent } from '@hc/jobs';
+import { chainHash, toJson, type AuditEventInput, type AuditRecord } from './event.js';
+
+const COLUMNS = [
+  'id',
+  'service',
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_role',
+  'action',
+  'resource_type',
+  'resource_id',
+  'patient_id',
+  'fields',
+  'request_id',
+  'prev_hash',
+  'hash',
+];
+
+/** Where a subgraph's events go after its own table: auth keeps them itself, the others relay them to auth. */
+export type AuditSink = 'collect-locally' | 'outbox';
+
+/** Every subgraph relays to auth except auth, which owns the collected table. */
+export const sinkOf = (service: string): AuditSink => (service === 'auth' ? 'collect-locally' : 'outbox');
+
+/** `insert into <table> (...) values (...), (...)` for records, one statement whatever their number. */
+export function insertRecordsSql(table: string, records: AuditRecord[]): { sql: string; params: unknown[] } {
+  const row = `(${COLUMNS.map((c) => (c === 'fields' ? '?::text[]' : '?')).join(', ')})`;
+  const params = records.flatMap((r) => [
+    r.id,
+    r.service,
+    r.seq,
+    r.occurredAt,
+    r.actorId,
+    r.actorRole,
+    r.action,
+    r.resourceType,
+    r.resourceId,
+    r.patientId,
+    r.fields,
+    r.requestId,
+    r.prevHash,
+    r.hash,
+  ]);
+  return {
+    sql: `insert into "${table}" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${records.map(() => row).join(', ')}`,
+    params,
+  };
+}
+
+/**
+ * Appends events to this subgraph's chain inside the caller's transaction (`tx` from
+ * `em.transactional`): the chain head row is locked first, so concurrent writers queue and each
+ * batch continues from the last committed hash; a rollback takes the events with it. All events
+ * go in ONE insert. Then they are handed on toward auth's collected table in the same transaction.
+ */
+export async function appendAuditEvents(
+  tx: EntityManager,
+  service: string,
+  events: AuditEventInput[],
+  sink: AuditSink = sinkOf(service),
+): Promise<AuditRecord[]> {
+  if (events.length === 0) return [];
+  const conn = tx.getConnection();
+  const trx = tx.getTransactionContext();
+  if (!trx) throw new Error('appendAuditEvents must run inside a transaction');
+  const [head] = await conn.execute<{ seq: string; hash: string }[]>(
+    `select "seq", "hash" from "audit_chain_head" where "id" for update`,
+    [],
+    'all',
+    trx,
+  );
+  if (!head) throw new Error('audit chain head missing: run the audit migration');
+  let seq = Number(head.seq);
+  let prevHash = head.hash;
+  const records: AuditRecord[] = events.map((e) => {
+    seq += 1;
+    const base = {
+      id: randomUUID(),
+      service,
+      seq,
+      occurredAt: e.occurredAt ?? new Date(),
+      actorId: e.actorId,
+      actorRole: e.actorRole,
+      action: e.action,
+      resourceType: e.resourceType,
+      resourceId: e.resourceId,
+      patientId: e.patientId,
+      fields: [...new Set(e.fields)].sort(),
+      requestId: e.requestId,
+    };
+    const hash = chainHash(prevHash, base);
+    const record = { ...base, prevHash, hash };
+    prevHash = hash;
+    return record;
+  });
+  const insert = insertRecordsSql('audit_events', records);
+  await conn.execute(insert.sql, insert.params, 'run', trx);
+  await conn.execute(`update "audit_chain_head" set "seq" = ?, "hash" = ? where "id"`, [seq, prevHash], 'run', trx);
+  if (sink === 'collect-locally') {
+    const copy = insertRecordsSql('audit_collected', records);
+    await conn.execute(copy.sql, copy.params, 'run', trx);
+  } else {
+    const payload: AuditRecordedEvent = { service, events: records.map(toJson) };
+    await conn.execute(
+      `insert into "outbox" ("id", "topic", "payload") values (?, 'audit.recorded', ?::jsonb)`,
+      [randomUUID(), JSON.stringify(payload)],
+      'run',
+      trx,
+    );
+  }
+  return records;
+}
