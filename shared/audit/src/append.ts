@@ -26,6 +26,13 @@ export type AuditSink = 'collect-locally' | 'outbox';
 /** Every subgraph relays to auth except auth, which owns the collected table. */
 export const sinkOf = (service: string): AuditSink => (service === 'auth' ? 'collect-locally' : 'outbox');
 
+/**
+ * A text[] literal ('{"a","b"}'): MikroORM expands an array parameter into a list of parameters,
+ * so arrays travel as one literal string.
+ */
+export const textArrayLiteral = (values: string[]): string =>
+  `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+
 /** `insert into <table> (...) values (...), (...)` for records, one statement whatever their number. */
 export function insertRecordsSql(table: string, records: AuditRecord[]): { sql: string; params: unknown[] } {
   const row = `(${COLUMNS.map((c) => (c === 'fields' ? '?::text[]' : '?')).join(', ')})`;
@@ -40,7 +47,7 @@ export function insertRecordsSql(table: string, records: AuditRecord[]): { sql: 
     r.resourceType,
     r.resourceId,
     r.patientId,
-    r.fields,
+    textArrayLiteral(r.fields),
     r.requestId,
     r.prevHash,
     r.hash,

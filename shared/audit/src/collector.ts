@@ -129,7 +129,7 @@ export function recordReads(
  * Records a create/update/delete of protected data inside the transaction that makes it (`tx`
  * from `em.transactional`): the change and its audit event commit or roll back together.
  */
-export async function recordChange(
+export async function auditChange(
   tx: EntityManager,
   service: string,
   ctx: AuditContext | null,

@@ -65,7 +65,9 @@ export function canonicalize(record: Omit<AuditRecord, 'hash' | 'prevHash'>): st
 
 /** sha256(previous hash + "\n" + canonical event), hex. */
 export function chainHash(prevHash: string, record: Omit<AuditRecord, 'hash' | 'prevHash'>): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalize(record)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalize(record)}`)
+    .digest('hex');
 }
 
 /** A stored row (snake_case, bigint as string) → AuditRecord. */

@@ -10,6 +10,14 @@ import { AuditResolver } from './modules/audit/audit.resolver.js';
 
 export const buildAuthSchema = () =>
   buildSubgraph({
-    resolvers: [UserResolver, AccountResolver, TokenResolver, PasswordResolver, AddressResolver, PatientProfileResolver, AuditResolver],
+    resolvers: [
+      UserResolver,
+      AccountResolver,
+      TokenResolver,
+      PasswordResolver,
+      AddressResolver,
+      PatientProfileResolver,
+      AuditResolver,
+    ],
     referenceResolvers: userReference,
   });

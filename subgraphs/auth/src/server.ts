@@ -57,7 +57,13 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         revokeTokensIssuedBefore(redis, config.REDIS_PREFIX, userId, validAfter, config.ACCESS_TOKEN_TTL_SECONDS),
     };
     const background: { start: () => void | Promise<void>; stop: () => Promise<void> }[] = [
-      careConsumer({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger, handlers: { 'audit.recorded': auditRecordedHandler(orm) } }),
+      careConsumer({
+        orm,
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        logger,
+        handlers: { 'audit.recorded': auditRecordedHandler(orm) },
+      }),
     ];
     if (config.AUTH_OUTBOX_RELAY) {
       background.push(new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }));

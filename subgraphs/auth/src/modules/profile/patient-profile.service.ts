@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordChange, type AuditContext } from '@hc/audit';
+import { auditChange, type AuditContext } from '@hc/audit';
 import { PatientProfile } from './patient-profile.entity.js';
 import type { PatientProfileInput } from './patient-profile.inputs.js';
 
@@ -40,7 +40,7 @@ export async function updatePatientProfile(
       fields.push('allergies');
     }
     await tx.flush();
-    await recordChange(tx, 'auth', audit, {
+    await auditChange(tx, 'auth', audit, {
       action: created ? 'CREATE' : 'UPDATE',
       resourceType: 'PatientProfile',
       resourceId: userId,

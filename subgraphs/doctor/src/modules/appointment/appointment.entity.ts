@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Audited } from '@hc/audit';
 
 export enum AppointmentStatus {
   PENDING = 'PENDING',
@@ -61,6 +62,7 @@ export class Appointment {
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })
+  @Audited('Appointment', (a: Appointment) => ({ resourceId: a.id, patientId: a.patientId }))
   notes?: string | null;
 
   @Property({ type: 'text', nullable: true })

@@ -16,6 +16,7 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { auditChange } from '@hc/audit';
 import {
   BadUserInputError,
   ConflictError,
@@ -234,6 +235,14 @@ export class AppointmentResolver {
       recordChange(tx, a, AppointmentEventType.BOOKED, change);
       await tx.flush();
       await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))]);
+      if (a.notes)
+        await auditChange(tx, 'doctor', ctx, {
+          action: 'CREATE',
+          resourceType: 'Appointment',
+          resourceId: a.id,
+          patientId: a.patientId,
+          fields: ['notes'],
+        });
     });
     await ctx.events.publish(changedEvent(a, AppointmentEventType.BOOKED, change));
     return a;
