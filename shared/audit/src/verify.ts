@@ -144,3 +144,65 @@ export async function verifyCollected(
   }
   return { service, ok: true, expected, pending: total - expected };
 }
+
+/** A chain head exported earlier to storage the database's operators cannot rewrite. */
+export interface ChainAnchor {
+  service: string;
+  seq: number;
+  hash: string;
+}
+
+/** The current head of a subgraph's chain, to export as an anchor. */
+export async function chainHead(query: SqlQuery, service: string): Promise<ChainAnchor> {
+  const [head] = await query(`select "seq", "hash" from "audit_chain_head"`);
+  return { service, seq: Number(head?.seq ?? 0), hash: String(head?.hash ?? '') };
+}
+
+/**
+ * Checks an exported anchor against the chain: the link at the anchored sequence must still carry
+ * the anchored hash. A chain rewritten from some point on (and rehashed to look whole) fails here.
+ */
+export async function verifyAnchor(query: SqlQuery, anchor: ChainAnchor): Promise<BrokenLink | null> {
+  if (anchor.seq === 0) return null;
+  const [row] = await query(`select "id", "hash" from "audit_events" where "seq" = $1`, [anchor.seq]);
+  if (!row) return { service: anchor.service, seq: anchor.seq, eventId: null, reason: 'anchored link is missing' };
+  if (String(row.hash) !== anchor.hash)
+    return { service: anchor.service, seq: anchor.seq, eventId: String(row.id), reason: 'anchored link has a different hash' };
+  return null;
+}
+
+export interface TrailReport {
+  ok: boolean;
+  chains: ChainReport[];
+  collected: CollectedReport[];
+  anchors: BrokenLink[];
+}
+
+/**
+ * The whole trail: each subgraph's chain, auth's collected copy of it, and optionally anchors
+ * exported earlier. `ok` is false when any link is broken or missing.
+ */
+export async function verifyTrail(
+  sources: Record<string, SqlQuery>,
+  collected: SqlQuery,
+  options: { graceSeconds?: number; anchors?: ChainAnchor[] } = {},
+): Promise<TrailReport> {
+  const chains: ChainReport[] = [];
+  const copies: CollectedReport[] = [];
+  const anchors: BrokenLink[] = [];
+  for (const [service, query] of Object.entries(sources)) {
+    chains.push(await verifyChain(query, service));
+    copies.push(await verifyCollected(query, collected, service, options));
+    for (const anchor of options.anchors ?? []) {
+      if (anchor.service !== service) continue;
+      const broken = await verifyAnchor(query, anchor);
+      if (broken) anchors.push(broken);
+    }
+  }
+  return {
+    ok: chains.every((c) => c.ok) && copies.every((c) => c.ok) && anchors.length === 0,
+    chains,
+    collected: copies,
+    anchors,
+  };
+}

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pgQuery, verifyChain, verifyCollected } from '@hc/audit';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
@@ -85,6 +88,20 @@ async function seedPatients(sg: TestSupergraph, doctor: { userId: string; doctor
     );
   }
   return ids;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+
+/** `npm run ops:audit-verify` against this test's auth database: exit code and output. */
+function opsAuditVerify(authUrl: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', './scripts/register.js', 'scripts/ops/audit-verify.ts', '--service', 'auth'],
+      { cwd: ROOT, env: { ...process.env, AUTH_DATABASE_URL: authUrl }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
 }
 
 async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
@@ -179,6 +196,20 @@ describe('audit trail of protected health data (through the gateway)', () => {
     expect(after - before).toBe(50);
   });
 
+  it('withholds the protected data when its reads cannot be recorded', async () => {
+    await authDb.query(`alter table audit_chain_head rename to audit_chain_head_away`);
+    try {
+      const res = await sg.query(MY_PATIENTS, { first: 3 }, doctor.token);
+      expect(res.errors?.length).toBeGreaterThan(0);
+      expect(JSON.stringify(res.data ?? null)).not.toMatch(/"allergies":\["a\d/);
+    } finally {
+      await authDb.query(`alter table audit_chain_head_away rename to audit_chain_head`);
+    }
+    const again = await sg.query(MY_PATIENTS, { first: 3 }, doctor.token);
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.myPatients.nodes[0].patientProfile.allergies).toEqual(['a0']);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on audit_events, even for the table owner', async () => {
     const owner = await authDb.query(`select tableowner from pg_tables where tablename = 'audit_events'`);
     expect(owner.rows[0].tableowner).toBe('postgres');
@@ -262,6 +293,9 @@ describe('audit trail of protected health data (through the gateway)', () => {
   });
 
   it('names the altered row when a superuser changes the trail behind the trigger', async () => {
+    const clean = await opsAuditVerify(sg.subgraphs.auth.db.url);
+    expect(clean.out).toContain('✓ auth: chain of');
+    expect(clean.code).toBe(0);
     const target = (await authDb.query(`select id, seq from audit_events order by seq limit 1 offset 2`)).rows[0];
     await authDb.query(`alter table audit_events disable trigger audit_events_append_only`);
     try {
@@ -272,6 +306,9 @@ describe('audit trail of protected health data (through the gateway)', () => {
     const report = await verifyChain(pgQuery(authDb), 'auth');
     expect(report.ok).toBe(false);
     expect(report.broken).toMatchObject({ service: 'auth', seq: Number(target.seq), eventId: target.id });
+    const broken = await opsAuditVerify(sg.subgraphs.auth.db.url);
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain(`✗ auth: chain broken at seq ${target.seq} (event ${target.id})`);
   });
 
   it("collects other subgraphs' events in auth through the outbox", async () => {
