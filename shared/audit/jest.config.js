@@ -1,2 +1,0 @@
-import { jestConfig } from '../../jest.config.base.js';
-export default jestConfig();
