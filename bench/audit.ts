@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setAuditEnabled } from '@hc/audit';
-import { gql, startSupergraph } from '@hc/testing';
+import { gql, signTestToken, startSupergraph } from '@hc/testing';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
 import { fmtMs as fmt, percentile as pct } from './harness.js';
 
@@ -25,16 +25,16 @@ const PATIENTS = `query Patients { myPatients(first: 50) {
 } }`;
 
 /** `connections` workers issue requests back to back for `seconds`; latency of each is recorded. */
-async function load(connections: number, seconds: number, request: () => Promise<boolean>) {
+async function load(connections: number, seconds: number, request: (connection: number) => Promise<boolean>) {
   const latencies: number[] = [];
   let failures = 0;
   const until = Date.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, connection) => {
       while (Date.now() < until) {
         const t = performance.now();
-        if (!(await request())) failures++;
+        if (!(await request(connection))) failures++;
         latencies.push(performance.now() - t);
       }
     }),
@@ -52,7 +52,11 @@ const sg = await startSupergraph({ env: { LOG_LEVEL: 'error' }, envFor: { auth: 
 try {
   const seeded = await seedDirectory(sg, 40, 'auditbench');
   const doctor = seeded.doctors[0];
-  const token = sg.tokenFor({ id: doctor.userId, role: 'DOCTOR' });
+  // One token per connection (different expiry): the gateway shares identical in-flight fetches
+  // of one caller, which would hide most requests from the subgraphs.
+  const tokens = Array.from({ length: CONNECTIONS }, (_, i) =>
+    signTestToken(sg.keys, { id: doctor.userId, role: 'DOCTOR' }, { expiresInSeconds: 3600 + i }),
+  );
   const auth = sg.subgraphs.auth.orm.em.getConnection();
   const doc = sg.subgraphs.doctor.orm.em.getConnection();
   const day = Date.UTC(2030, 0, 1, 9);
@@ -85,8 +89,8 @@ try {
     );
   }
   const directory = async () => !(await gql(sg.url, DIRECTORY, { first: 20, spec: seeded.specialization })).errors;
-  const patients = async () => {
-    const r = await gql(sg.url, PATIENTS, {}, { token });
+  const patients = async (connection = 0) => {
+    const r = await gql(sg.url, PATIENTS, {}, { token: tokens[connection] });
     return !r.errors && r.data?.myPatients.nodes.length === 50;
   };
   if (!(await patients())) throw new Error('patient page query failed');
@@ -114,7 +118,7 @@ try {
       `${target.padEnd(28)}${mode.padEnd(11)}${String(r.requests).padStart(9)}${r.rps.toFixed(0).padStart(9)}${fmt(r.p95).padStart(10)}${String(r.failures).padStart(8)}`,
     );
   }
-  console.log(`\naudit_events rows written by auth during the run: ${rows}`);
+  console.log(`\naudit_events rows written by auth during the run (50 profile + 50 email reads per patient page): ${rows}`);
 } finally {
   setAuditEnabled(true);
   await sg.stop();

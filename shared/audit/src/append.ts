@@ -108,8 +108,14 @@ export async function appendAuditEvents(
   await conn.execute(insert.sql, insert.params, 'run', trx);
   await conn.execute(`update "audit_chain_head" set "seq" = ?, "hash" = ? where "id"`, [seq, prevHash], 'run', trx);
   if (sink === 'collect-locally') {
-    const copy = insertRecordsSql('audit_collected', records);
-    await conn.execute(copy.sql, copy.params, 'run', trx);
+    // Copied inside the database: the batch crosses the wire once.
+    const cols = COLUMNS.map((c) => `"${c}"`).join(', ');
+    await conn.execute(
+      `insert into "audit_collected" (${cols}) select ${cols} from "audit_events" where "seq" between ? and ?`,
+      [records[0].seq, seq],
+      'run',
+      trx,
+    );
   } else {
     const payload: AuditRecordedEvent = { service, events: records.map(toJson) };
     await conn.execute(
