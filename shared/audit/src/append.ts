@@ -27,34 +27,30 @@ export type AuditSink = 'collect-locally' | 'outbox';
 export const sinkOf = (service: string): AuditSink => (service === 'auth' ? 'collect-locally' : 'outbox');
 
 /**
- * A text[] literal ('{"a","b"}'): MikroORM expands an array parameter into a list of parameters,
- * so arrays travel as one literal string.
+ * `insert into <table> (...)` for records: one statement and one parameter whatever their number
+ * (the batch travels as a JSON array and is expanded by PostgreSQL into rows of audit_events' type).
  */
-export const textArrayLiteral = (values: string[]): string =>
-  `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
-
-/** `insert into <table> (...) values (...), (...)` for records, one statement whatever their number. */
 export function insertRecordsSql(table: string, records: AuditRecord[]): { sql: string; params: unknown[] } {
-  const row = `(${COLUMNS.map((c) => (c === 'fields' ? '?::text[]' : '?')).join(', ')})`;
-  const params = records.flatMap((r) => [
-    r.id,
-    r.service,
-    r.seq,
-    r.occurredAt,
-    r.actorId,
-    r.actorRole,
-    r.action,
-    r.resourceType,
-    r.resourceId,
-    r.patientId,
-    textArrayLiteral(r.fields),
-    r.requestId,
-    r.prevHash,
-    r.hash,
-  ]);
+  const cols = COLUMNS.map((c) => `"${c}"`).join(', ');
+  const rows = records.map((r) => ({
+    id: r.id,
+    service: r.service,
+    seq: r.seq,
+    occurred_at: r.occurredAt.toISOString(),
+    actor_id: r.actorId,
+    actor_role: r.actorRole,
+    action: r.action,
+    resource_type: r.resourceType,
+    resource_id: r.resourceId,
+    patient_id: r.patientId,
+    fields: r.fields,
+    request_id: r.requestId,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  }));
   return {
-    sql: `insert into "${table}" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${records.map(() => row).join(', ')}`,
-    params,
+    sql: `insert into "${table}" (${cols}) select ${cols} from jsonb_populate_recordset(null::"audit_events", ?::jsonb)`,
+    params: [JSON.stringify(rows)],
   };
 }
 
