@@ -100,26 +100,25 @@ export async function appendAuditEvents(
     prevHash = hash;
     return record;
   });
+  // One round trip while the head is locked: the batch insert, the head move and the hand-on
+  // toward auth are data-modifying parts of one statement (all or nothing with the transaction).
   const insert = insertRecordsSql('audit_events', records);
-  await conn.execute(insert.sql, insert.params, 'run', trx);
-  await conn.execute(`update "audit_chain_head" set "seq" = ?, "hash" = ? where "id"`, [seq, prevHash], 'run', trx);
-  if (sink === 'collect-locally') {
-    // Copied inside the database: the batch crosses the wire once.
-    const cols = COLUMNS.map((c) => `"${c}"`).join(', ');
-    await conn.execute(
-      `insert into "audit_collected" (${cols}) select ${cols} from "audit_events" where "seq" between ? and ?`,
-      [records[0].seq, seq],
-      'run',
-      trx,
-    );
-  } else {
-    const payload: AuditRecordedEvent = { service, events: records.map(toJson) };
-    await conn.execute(
-      `insert into "outbox" ("id", "topic", "payload") values (?, 'audit.recorded', ?::jsonb)`,
-      [randomUUID(), JSON.stringify(payload)],
-      'run',
-      trx,
-    );
-  }
+  const cols = COLUMNS.map((c) => `"${c}"`).join(', ');
+  const handOn =
+    sink === 'collect-locally'
+      ? { sql: `insert into "audit_collected" (${cols}) select ${cols} from "batch"`, params: [] as unknown[] }
+      : {
+          sql: `insert into "outbox" ("id", "topic", "payload") values (?, 'audit.recorded', ?::jsonb)`,
+          params: [randomUUID(), JSON.stringify({ service, events: records.map(toJson) } satisfies AuditRecordedEvent)],
+        };
+  await conn.execute(
+    `with "batch" as (${insert.sql} returning *),
+          "head" as (update "audit_chain_head" set "seq" = ?, "hash" = ? where "id" returning 1),
+          "hand_on" as (${handOn.sql} returning 1)
+     select (select count(*) from "batch") as n`,
+    [...insert.params, seq, prevHash, ...handOn.params],
+    'all',
+    trx,
+  );
   return records;
 }
