@@ -275,7 +275,21 @@ describe('audit trail of protected health data (through the gateway)', () => {
     const log = await sg.query(ACCESS_LOG, { first: 2 }, bob.accessToken);
     expect(log.errors).toBeUndefined();
     expect(log.data!.myAccessLog.nodes.every((e: any) => e.patient?.id === bob.id)).toBe(true);
+    const upd = await sg.query(
+      `mutation { updateProfile(input: { phone: "+44 20 7946 0958", name: "Alice B" }) { id } }`,
+      {},
+      alice.accessToken,
+    );
+    expect(upd.errors).toBeUndefined();
     const aliceLog = await sg.query(ACCESS_LOG, { first: 3 }, alice.accessToken);
+    // Newest first: her phone change, recorded with the change.
+    expect(aliceLog.data!.myAccessLog.nodes[0]).toMatchObject({
+      action: 'UPDATE',
+      resourceType: 'User',
+      fields: ['phone'],
+      actor: { id: alice.id },
+      actorRole: 'PATIENT',
+    });
     const nodes = aliceLog.data!.myAccessLog.nodes;
     expect(nodes.length).toBe(3);
     expect(nodes.every((e: any) => e.patient.id === alice.id)).toBe(true);

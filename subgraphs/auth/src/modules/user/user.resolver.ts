@@ -57,7 +57,7 @@ export class UserResolver {
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
     @Ctx() ctx: AuthSubgraphContext,
   ): Promise<User> {
-    return updateProfile(ctx.em, requireUser(ctx.auth).id, input);
+    return updateProfile(ctx.em, requireUser(ctx.auth).id, input, ctx);
   }
 
   @FieldResolver(() => String, { description: 'Visible to the user, admins, and staff with a care relationship.' })
