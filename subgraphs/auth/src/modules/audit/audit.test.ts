@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { pgQuery, verifyChain, verifyCollected } from '@hc/audit';
+import { chainHash, chainHead, pgQuery, recordFromRow, verifyAnchor, verifyChain, verifyCollected } from '@hc/audit';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import { AUTH_TEST_ENV, createAccount, type TestAccount } from '../../../test/factories.js';
@@ -323,6 +323,30 @@ describe('audit trail of protected health data (through the gateway)', () => {
     const broken = await opsAuditVerify(sg.subgraphs.auth.db.url);
     expect(broken.code).toBe(1);
     expect(broken.out).toContain(`✗ auth: chain broken at seq ${target.seq} (event ${target.id})`);
+  });
+
+  it('catches a rewrite that rehashes the rest of the chain, through an exported anchor', async () => {
+    const anchor = await chainHead(pgQuery(authDb), 'auth');
+    expect(await verifyAnchor(pgQuery(authDb), anchor)).toBeNull();
+    // Rewrite every link from the forged one (previous test) on so that the chain verifies again.
+    const rows = (await authDb.query(`select * from audit_events order by seq`)).rows.map(recordFromRow);
+    await authDb.query(`alter table audit_events disable trigger audit_events_append_only`);
+    try {
+      let prev = rows[0].prevHash;
+      for (const r of rows) {
+        const hash = chainHash(prev, r);
+        if (hash !== r.hash || prev !== r.prevHash) {
+          await authDb.query(`update audit_events set prev_hash = $1, hash = $2 where id = $3`, [prev, hash, r.id]);
+        }
+        prev = hash;
+      }
+      await authDb.query(`update audit_chain_head set hash = $1`, [prev]);
+    } finally {
+      await authDb.query(`alter table audit_events enable trigger audit_events_append_only`);
+    }
+    expect((await verifyChain(pgQuery(authDb), 'auth')).ok).toBe(true);
+    const broken = await verifyAnchor(pgQuery(authDb), anchor);
+    expect(broken).toMatchObject({ service: 'auth', seq: anchor.seq, reason: 'anchored link has a different hash' });
   });
 
   it("collects other subgraphs' events in auth through the outbox", async () => {
