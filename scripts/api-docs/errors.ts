@@ -23,6 +23,8 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   updateAddress: ['BAD_USER_INPUT', 'NOT_FOUND'],
   removeAddress: ['NOT_FOUND'],
   updatePatientProfile: ['BAD_USER_INPUT'],
+  myAccessLog: ['BAD_USER_INPUT'],
+  auditEvents: ['BAD_USER_INPUT'],
   // doctor
   doctors: ['BAD_USER_INPUT'],
   doctor: ['NOT_FOUND'],

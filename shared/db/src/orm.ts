@@ -39,7 +39,7 @@ export function ormConfig(options: OrmOptions): Options {
     debug: false,
     loggerFactory: (opts) => new PinoOrmLogger(opts, options.logger),
     onQuery: (sql) => {
-      counter?.record();
+      counter?.record(sql);
       return sql;
     },
     migrations: {

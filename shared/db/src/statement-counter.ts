@@ -10,9 +10,21 @@ const background = new AsyncLocalStorage<true>();
  */
 export class StatementCounter {
   private count = 0;
-  record(): void {
+  private readonly watchers: { pattern: RegExp; count: number }[] = [];
+  record(sql?: string): void {
     if (background.getStore()) return;
     this.count += 1;
+    if (sql) for (const w of this.watchers) if (w.pattern.test(sql)) w.count += 1;
+  }
+
+  /**
+   * Counts, from now on, the request statements whose SQL matches `pattern` (e.g. inserts into one
+   * table); read the returned function for the count. Tests only: nothing watches in production.
+   */
+  watch(pattern: RegExp): () => number {
+    const watcher = { pattern, count: 0 };
+    this.watchers.push(watcher);
+    return () => watcher.count;
   }
   get total(): number {
     return this.count;

@@ -12,3 +12,4 @@ export * from './loaders.js';
 export * from './common-types.js';
 export * from './address.js';
 export * from './subscription-events.js';
+export * from './response-gate.js';

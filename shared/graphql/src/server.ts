@@ -13,6 +13,7 @@ import { createFormatError } from './format-error.js';
 import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
 import { createHttpShell, type ReadinessChecks } from './http-shell.js';
+import { responseGatePlugin } from './response-gate.js';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
@@ -103,6 +104,7 @@ export async function createSubgraphServer<C extends BaseContext>(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       metrics.plugin(),
+      responseGatePlugin(options.name, options.logger),
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

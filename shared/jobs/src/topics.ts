@@ -127,6 +127,30 @@ export interface WaitlistOfferExpireEvent {
   expiresAt: string;
 }
 
+/** One link of a subgraph's audit chain (see @hc/audit), as relayed to auth's collected copy. */
+export interface AuditEventPayload {
+  id: string;
+  service: string;
+  seq: number;
+  occurredAt: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
+  resourceType: string;
+  resourceId: string | null;
+  patientId: string | null;
+  fields: string[];
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** any subgraph → auth: events just appended to the subgraph's own audit trail, in chain order. */
+export interface AuditRecordedEvent {
+  service: string;
+  events: AuditEventPayload[];
+}
+
 export interface TopicPayloads {
   'notification.send': NotificationRequest;
   'notification.reschedule': NotificationReschedule;
@@ -136,6 +160,7 @@ export interface TopicPayloads {
   'prescription.changed': PrescriptionChangedEvent;
   'prescription.pharmacy-access': PrescriptionPharmacyAccessEvent;
   'waitlist.offer-expire': WaitlistOfferExpireEvent;
+  'audit.recorded': AuditRecordedEvent;
 }
 export type Topic = keyof TopicPayloads;
 
@@ -203,6 +228,7 @@ export function route(topic: string, payload: unknown, outboxId: string): Delive
         opts: { ...base, ...EVENT_RETRY },
       }));
     case 'care.changed':
+    case 'audit.recorded':
       return [{ queue: QUEUES.authEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];
     case 'prescription.changed':
       return [{ queue: QUEUES.pharmacyEvents, name: topic, data: payload, opts: { ...base, ...EVENT_RETRY } }];

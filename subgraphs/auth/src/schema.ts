@@ -6,9 +6,18 @@ import { TokenResolver } from './modules/tokens/token.resolver.js';
 import { PasswordResolver } from './modules/password/password.resolver.js';
 import { AddressResolver } from './modules/address/address.resolver.js';
 import { PatientProfileResolver } from './modules/profile/patient-profile.resolver.js';
+import { AuditResolver } from './modules/audit/audit.resolver.js';
 
 export const buildAuthSchema = () =>
   buildSubgraph({
-    resolvers: [UserResolver, AccountResolver, TokenResolver, PasswordResolver, AddressResolver, PatientProfileResolver],
+    resolvers: [
+      UserResolver,
+      AccountResolver,
+      TokenResolver,
+      PasswordResolver,
+      AddressResolver,
+      PatientProfileResolver,
+      AuditResolver,
+    ],
     referenceResolvers: userReference,
   });

@@ -12,6 +12,7 @@ import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
 import { applyCareEvent } from './modules/care/care.consumer.js';
+import { auditRecordedHandler } from './modules/audit/audit.consumer.js';
 import type { AuthServices, AuthSubgraphContext } from './context.js';
 
 /** The auth subgraph: accounts, tokens, profiles. No env reads here: config comes in. */
@@ -24,7 +25,15 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
   migrationsDir,
   buildSchema: buildAuthSchema,
   outboxRelay: { flag: 'AUTH_OUTBOX_RELAY' },
-  consumes: [{ queue: QUEUES.authEvents, handlers: { 'care.changed': (event, { orm }) => applyCareEvent(orm, event) } }],
+  consumes: [
+    {
+      queue: QUEUES.authEvents,
+      handlers: {
+        'care.changed': (event, { orm }) => applyCareEvent(orm, event),
+        'audit.recorded': (_event, { orm, job }) => auditRecordedHandler(orm)(job),
+      },
+    },
+  ],
   jwksPath: '/.well-known/jwks.json',
   createRuntime: async (config, { orm, redis }) => {
     const keys = KeyStore.load({

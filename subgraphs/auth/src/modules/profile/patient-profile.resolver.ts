@@ -13,6 +13,6 @@ export class PatientProfileResolver {
     @Arg('input', () => PatientProfileInput) input: PatientProfileInput,
     @Ctx() ctx: AuthSubgraphContext,
   ): Promise<PatientProfile> {
-    return updatePatientProfile(ctx.em, requireUser(ctx.auth).id, input);
+    return updatePatientProfile(ctx.em, requireUser(ctx.auth).id, input, ctx);
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Address, Connection, DateScalar, requireUser } from '@hc/graphql';
+import { Audited } from '@hc/audit';
 import { Role, User } from './user.entity.js';
 import { UpdateProfileInput } from './user.inputs.js';
 import type { UserAddress } from '../address/address.entity.js';
@@ -7,6 +8,7 @@ import { PatientProfile } from '../profile/patient-profile.entity.js';
 import {
   canSeePersonal,
   currentUser,
+  isSelf,
   listUsers,
   updateProfile,
   visibleAddresses,
@@ -15,6 +17,12 @@ import {
   visibleUser,
 } from './user.service.js';
 import type { AuthSubgraphContext } from '../../context.js';
+
+/** A patient's contact details and birth date are PHI when someone else reads them: recorded. */
+const AuditedContact = () =>
+  Audited('User', (user: User, ctx: AuthSubgraphContext) =>
+    user.role === 'PATIENT' && !isSelf(ctx, user.id) ? { resourceId: user.id, patientId: user.id } : null,
+  );
 
 @ObjectType()
 export class UserConnection extends Connection(User) {}
@@ -49,20 +57,23 @@ export class UserResolver {
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
     @Ctx() ctx: AuthSubgraphContext,
   ): Promise<User> {
-    return updateProfile(ctx.em, requireUser(ctx.auth).id, input);
+    return updateProfile(ctx.em, requireUser(ctx.auth).id, input, ctx);
   }
 
   @FieldResolver(() => String, { description: 'Visible to the user, admins, and staff with a care relationship.' })
+  @AuditedContact()
   email(@Root() user: User, @Ctx() ctx: AuthSubgraphContext): Promise<string> {
     return visibleEmail(ctx, user);
   }
 
   @FieldResolver(() => String, { nullable: true })
+  @AuditedContact()
   phone(@Root() user: User, @Ctx() ctx: AuthSubgraphContext): string | null {
     return canSeePersonal(ctx, user.id) ? (user.phone ?? null) : null;
   }
 
   @FieldResolver(() => DateScalar, { nullable: true })
+  @AuditedContact()
   dateOfBirth(@Root() user: User, @Ctx() ctx: AuthSubgraphContext): string | null {
     return canSeePersonal(ctx, user.id) ? (user.dateOfBirth ?? null) : null;
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { auditChange, type AuditContext } from '@hc/audit';
 import { ForbiddenError, NotFoundError, pageSize, toConnection, type ConnectionShape } from '@hc/graphql';
 import { Role, User } from './user.entity.js';
 import type { UpdateProfileInput } from './user.inputs.js';
@@ -48,19 +49,39 @@ export async function listUsers(
   return toConnection(cursor);
 }
 
-/** The signed-in user edits their own profile; other services hear of it through the outbox. */
-export async function updateProfile(em: EntityManager, userId: string, input: UpdateProfileInput): Promise<User> {
-  const user = await em.findOne(User, { id: userId });
-  if (!user) throw new NotFoundError('User');
-  if (input.name != null) user.name = input.name.trim();
-  if (input.phone !== undefined) user.phone = input.phone ? toE164(input.phone) : null;
-  if (input.profilePictureUrl !== undefined) user.profilePictureUrl = input.profilePictureUrl;
-  if (input.dateOfBirth !== undefined) user.dateOfBirth = input.dateOfBirth;
-  if (input.gender !== undefined) user.gender = input.gender;
-  user.updatedAt = new Date();
-  publishUserChanged(em, user);
-  await em.flush();
-  return user;
+/**
+ * The signed-in user edits their own profile; other services hear of it through the outbox. A
+ * patient's phone and date of birth are protected: their change is audited in the same transaction.
+ */
+export async function updateProfile(
+  em: EntityManager,
+  userId: string,
+  input: UpdateProfileInput,
+  audit: AuditContext | null = null,
+): Promise<User> {
+  return em.transactional(async (tx) => {
+    const user = await tx.findOne(User, { id: userId });
+    if (!user) throw new NotFoundError('User');
+    if (input.name != null) user.name = input.name.trim();
+    if (input.phone !== undefined) user.phone = input.phone ? toE164(input.phone) : null;
+    if (input.profilePictureUrl !== undefined) user.profilePictureUrl = input.profilePictureUrl;
+    if (input.dateOfBirth !== undefined) user.dateOfBirth = input.dateOfBirth;
+    if (input.gender !== undefined) user.gender = input.gender;
+    user.updatedAt = new Date();
+    publishUserChanged(tx, user);
+    await tx.flush();
+    const fields = (['phone', 'dateOfBirth'] as const).filter((f) => input[f] !== undefined);
+    if (user.role === 'PATIENT' && fields.length > 0) {
+      await auditChange(tx, 'auth', audit, {
+        action: 'UPDATE',
+        resourceType: 'User',
+        resourceId: user.id,
+        patientId: user.id,
+        fields,
+      });
+    }
+    return user;
+  });
 }
 
 /** The email, for the user, admins, and staff with a care relationship. */

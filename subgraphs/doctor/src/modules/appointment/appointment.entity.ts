@@ -1,6 +1,7 @@
 import { Entity, Enum, Property } from '@mikro-orm/decorators/legacy';
 import { TimestampedEntity } from '@hc/db';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Audited } from '@hc/audit';
 
 export enum AppointmentStatus {
   PENDING = 'PENDING',
@@ -60,6 +61,7 @@ export class Appointment extends TimestampedEntity {
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })
+  @Audited('Appointment', (a: Appointment) => ({ resourceId: a.id, patientId: a.patientId }))
   notes?: string | null;
 
   @Property({ type: 'text', nullable: true })

@@ -51,6 +51,7 @@ import { UserCopy } from '../user/user-copy.entity.js';
 import { type UserRef, userRef } from '../user/user.reference.js';
 import { slotStartingAt } from '../availability/slots.js';
 import { assistantsOf, canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
+import { auditChange } from '@hc/audit';
 import { publishCareState } from '../care.js';
 import { load } from '../loaders.js';
 import { HELD } from '../waitlist/waitlist.entity.js';
@@ -238,6 +239,14 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
     recordChange(tx, a, AppointmentEventType.BOOKED, change);
     await tx.flush();
     await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))]);
+    if (a.notes)
+      await auditChange(tx, 'doctor', ctx, {
+        action: 'CREATE',
+        resourceType: 'Appointment',
+        resourceId: a.id,
+        patientId: a.patientId,
+        fields: ['notes'],
+      });
   });
   await ctx.events.publish(changedEvent(a, AppointmentEventType.BOOKED, change));
   return a;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Audited } from '@hc/audit';
 
 /** What clients see. EXPIRED is never stored: an ACTIVE prescription whose expiresAt has passed. */
 export enum PrescriptionStatus {
@@ -51,6 +52,7 @@ export class Prescription {
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })
+  @Audited('Prescription', (p: Prescription) => ({ resourceId: p.id, patientId: p.patientId }))
   notes?: string | null;
 
   /** The stored state; the API's `status` adds EXPIRED (prescription.resolver.ts). */

@@ -15,6 +15,7 @@ import {
   Root,
 } from 'type-graphql';
 import { Connection } from '@hc/graphql';
+import { Audited } from '@hc/audit';
 import { ItemRef, Prescription, PrescriptionItem, PrescriptionStatus } from './prescription.entity.js';
 import { IssuePrescriptionInput } from './prescription.inputs.js';
 import {
@@ -111,6 +112,7 @@ export class PrescriptionResolver {
   }
 
   @FieldResolver(() => [PrescriptionItem])
+  @Audited('Prescription', (p: Prescription) => ({ resourceId: p.id, patientId: p.patientId }))
   items(@Root() p: Prescription, @Ctx() ctx: DoctorSubgraphContext): Promise<PrescriptionItem[]> {
     return itemsOfPrescription(ctx, p.id);
   }

@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import { auditChange } from '@hc/audit';
 import {
   BadUserInputError,
   ConflictError,
@@ -297,6 +298,13 @@ export async function issuePrescription(ctx: DoctorSubgraphContext, input: Issue
     );
     recordChange(tx, p, rows, who);
     await tx.flush();
+    await auditChange(tx, 'doctor', ctx, {
+      action: 'CREATE',
+      resourceType: 'Prescription',
+      resourceId: p.id,
+      patientId: p.patientId,
+      fields: ['items', 'notes'],
+    });
     return p;
   });
 }
@@ -336,6 +344,13 @@ export async function cancelPrescription(
     const p = await tx.findOneOrFail(Prescription, { id: current.id }, { refresh: true });
     const lines = await tx.find(PrescriptionItem, { prescriptionId: p.id }, { orderBy: { position: 'asc' } });
     recordChange(tx, p, lines, who);
+    await auditChange(tx, 'doctor', ctx, {
+      action: 'UPDATE',
+      resourceType: 'Prescription',
+      resourceId: p.id,
+      patientId: p.patientId,
+      fields: ['status', 'cancellationReason'],
+    });
     return p;
   });
 }
