@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
-import { BadUserInputError, ConflictError, NotFoundError, requireUser } from '@hc/graphql';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, requireUser } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockInOrder } from '@hc/db';
 import { AssistantAssignment, AssistantInvite, InviteStatus } from './assistant.entity.js';
 import type { InviteAssistantInput } from './assistant.inputs.js';
-import { Doctor } from '../doctor/doctor.entity.js';
+import { Doctor, VerificationStatus } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
 import { Appointment, AppointmentStatus } from '../appointment/appointment.entity.js';
 import { UserCopy } from '../user/user-copy.entity.js';
@@ -42,6 +42,8 @@ async function careChangedForWorkplace(em: EntityManager, workplaceId: string, a
  */
 export async function inviteAssistant(ctx: DoctorSubgraphContext, input: InviteAssistantInput): Promise<AssistantInvite> {
   const doctor = await requireMyDoctor(ctx);
+  if (doctor.verificationStatus !== VerificationStatus.APPROVED)
+    throw new ForbiddenError('Your doctor profile must be approved before you invite assistants');
   const em = ctx.em.fork();
   const wp = await em.findOne(Workplace, { id: input.workplaceId, doctorId: doctor.id });
   if (!wp) throw new NotFoundError('Workplace');

@@ -41,7 +41,7 @@ export class Doctor {
   @Field(() => VerificationStatus)
   verificationStatus: VerificationStatus = VerificationStatus.PENDING;
 
-  /** Why an admin rejected the profile; sent to the doctor, not exposed. */
+  /** Why an admin rejected the profile; sent to the doctor, readable by the doctor and admins (reviewReasonOf). */
   @Property({ type: 'text', nullable: true })
   reviewReason?: string | null;
 
