@@ -123,6 +123,40 @@ export async function respondToInvite(ctx: DoctorSubgraphContext, inviteId: stri
   });
 }
 
+/**
+ * Doctor: withdraws one of their invites while it is PENDING and unexpired. A conditional update
+ * decides a race with the assistant's answer; the invitee is told (`assistant.invite_revoked`)
+ * in the same transaction.
+ */
+export async function revokeInvite(ctx: DoctorSubgraphContext, inviteId: string): Promise<AssistantInvite> {
+  const doctor = await requireMyDoctor(ctx);
+  const em = ctx.em.fork();
+  return em.transactional(async (tx) => {
+    const invite = await tx.findOne(AssistantInvite, { id: inviteId, doctorId: doctor.id });
+    if (!invite) throw new NotFoundError('Invite');
+    const changed = await tx.nativeUpdate(
+      AssistantInvite,
+      { id: invite.id, status: InviteStatus.PENDING, expiresAt: { $gt: new Date() } },
+      { status: InviteStatus.REVOKED, respondedAt: new Date() },
+    );
+    if (changed === 0) {
+      const status = effectiveStatus(invite);
+      throw new ConflictError(
+        status === InviteStatus.EXPIRED ? 'This invite has expired' : `This invite is already ${status}`,
+        status === InviteStatus.EXPIRED ? 'INVITE_EXPIRED' : 'INVITE_NOT_PENDING',
+      );
+    }
+    const wp = await tx.findOne(Workplace, { id: invite.workplaceId });
+    outbox.notify(tx, {
+      idempotencyKey: `assistant-invite:${invite.id}:revoked`,
+      userId: invite.assistantId,
+      template: 'assistant.invite_revoked',
+      variables: { doctorName: doctor.name ?? '', workplaceName: wp?.name ?? '' },
+    });
+    return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
+  });
+}
+
 /** Doctor: ends an assignment at one of their workplaces; the assistant's care state is withdrawn in the same transaction. */
 export async function revokeAssistant(ctx: DoctorSubgraphContext, assignmentId: string): Promise<boolean> {
   const doctor = await requireMyDoctor(ctx);

@@ -110,6 +110,15 @@ export class Delivery {
   @Field(() => String, { nullable: true })
   trackingNumber!: string;
 
+  /** Why the last attempt failed (set while FAILED; kept after a retry until the next failure). */
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (FAILED deliveries always say why).' })
+  failureReason?: string | null;
+
+  @Property({ type: 'integer', default: 1 })
+  @Field(() => Int, { description: 'Delivery attempts so far (1, plus one per retry).' })
+  attempts: number = 1;
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
