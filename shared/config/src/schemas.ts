@@ -108,6 +108,19 @@ export const notificationEnv = subgraphEnv('notification').extend({
   JOB_BACKOFF_MS: posInt(2_000),
   /** BullMQ job lock: a worker that dies mid-job has its job picked up again after about this long. */
   WORKER_LOCK_MS: posInt(30_000),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'Web Push VAPID public key (base64url, as browsers take it); outside production generated into KEYS_DIR/vapid.json when unset',
+    ),
+  VAPID_PRIVATE_KEY: z.string().optional().describe('Web Push VAPID private key (base64url); set together with VAPID_PUBLIC_KEY'),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
+    .default('mailto:no-reply@healthcare.local')
+    .describe('contact the push services may use (VAPID `sub`)'),
+  KEYS_DIR: z.string().default('.keys'),
 });
 export const pharmacyEnv = subgraphEnv('pharmacy').extend({
   PHARMACY_PORT: port(3004),

@@ -191,7 +191,14 @@ export async function seedDefaultTemplates(em: EntityManager): Promise<number> {
       const res = await em.getConnection().execute(
         `insert into notification_templates (id, name, channel, subject, content, variables, is_active)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, true) on conflict (name, channel) do nothing`,
-        [t.name, channel, channel === NotificationChannel.EMAIL ? t.subject : null, content, JSON.stringify(t.variables)],
+        // Email's subject is the push notification's title.
+        [
+          t.name,
+          channel,
+          channel === NotificationChannel.SMS || channel === NotificationChannel.WHATSAPP ? null : t.subject,
+          content,
+          JSON.stringify(t.variables),
+        ],
         'run',
       );
       inserted += (res as { affectedRows?: number }).affectedRows ?? 0;
