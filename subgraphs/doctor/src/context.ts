@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BaseContext } from '@hc/graphql';
 import type { AppointmentEvents } from './modules/appointment/appointment.events.js';
+import type { DocumentStore } from './modules/document/document.store.js';
 
 export interface DoctorSubgraphContext extends BaseContext {
   em: EntityManager;
   /** Publishes appointment changes for subscribers; call after the transaction commits. */
   events: AppointmentEvents;
+  /** Doctors' documents (signed upload/download URLs) and their limits. */
+  documents?: DocumentStore & { maxBytes: number; ttlSeconds: number };
 }

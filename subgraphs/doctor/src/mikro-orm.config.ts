@@ -5,6 +5,7 @@ import { Appointment } from './modules/appointment/appointment.entity.js';
 import { AssistantAssignment, AssistantInvite } from './modules/assistant/assistant.entity.js';
 import { UserCopy } from './modules/user/user-copy.entity.js';
 import { Prescription, PrescriptionItem } from './modules/prescription/prescription.entity.js';
+import { DoctorDocument } from './modules/document/document.entity.js';
 import { migrations } from '../migrations/index.js';
 
 /** Entities and migrations of doctor_service, shared by the server and the migration CLI. */
@@ -18,6 +19,7 @@ export const entities = [
   OutboxMessage,
   Prescription,
   PrescriptionItem,
+  DoctorDocument,
 ];
 export { migrations };
 export const migrationsDir = new URL('../migrations', import.meta.url).pathname;

@@ -11,6 +11,7 @@ import { userReference } from './modules/user/user.reference.js';
 import { DoctorReviewResolver } from './modules/doctor/doctor-review.resolver.js';
 import { PrescriptionItemResolver, PrescriptionResolver } from './modules/prescription/prescription.resolver.js';
 import { prescriptionReference } from './modules/prescription/prescription.reference.js';
+import { DoctorDocumentResolver, DoctorDocumentsResolver } from './modules/document/document.resolver.js';
 
 /**
  * appointmentUpdated is declared here so the supergraph has the Subscription type, but the
@@ -36,6 +37,8 @@ export const buildDoctorSchema = () =>
       DoctorReviewResolver,
       PrescriptionResolver,
       PrescriptionItemResolver,
+      DoctorDocumentResolver,
+      DoctorDocumentsResolver,
     ],
     referenceResolvers: {
       ...userReference,

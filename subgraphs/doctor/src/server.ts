@@ -7,6 +7,8 @@ import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { AppointmentEvents } from './modules/appointment/appointment.events.js';
 import { userChangedHandler } from './modules/user/user-copy.consumer.js';
 import { pharmacyAccessHandler } from './modules/prescription/prescription.consumer.js';
+import { createDocumentStore, LocalDocumentStore } from './modules/document/document.store.js';
+import { documentRoutes } from './modules/document/document.routes.js';
 import type { DoctorSubgraphContext } from './context.js';
 
 type JobHandler = (job: Job<any>) => Promise<unknown>;
@@ -36,9 +38,12 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
         'prescription.pharmacy-access': pharmacyAccessHandler(orm),
       }),
     });
+    const store = createDocumentStore(config);
+    const documents = Object.assign(store, { maxBytes: config.DOCUMENT_MAX_BYTES, ttlSeconds: config.DOCUMENT_URL_TTL_SECONDS });
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), events }),
+      routes: store instanceof LocalDocumentStore ? documentRoutes(store, config.DOCUMENT_MAX_BYTES) : undefined,
+      buildContext: (base) => ({ ...base, em: orm.em.fork(), events, documents }),
       background: [relay, users],
     };
   },
