@@ -107,6 +107,7 @@ describe('npm start with the embedded database (PGlite)', () => {
       REDIS_PREFIX: `test:embedded:${randomUUID().slice(0, 8)}`,
       KEYS_DIR: path.join(work, 'keys'),
       MAIL_CAPTURE_DIR: path.join(work, 'mail'),
+      DOCUMENTS_DIR: path.join(work, 'documents'),
       LOG_LEVEL: 'warn',
       GATEWAY_PORT: String(g),
       AUTH_PORT: String(a),

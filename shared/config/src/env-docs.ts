@@ -16,7 +16,8 @@ const NOTES: Record<string, string> = {
   MIGRATE_ON_START: 'apply committed migrations at start-up',
   JWT_PRIVATE_KEY: 'PEM private key that signs access tokens (`\\n` escapes allowed)',
   JWT_PRIVATE_KEY_FILE: 'path of that PEM instead',
-  KEYS_DIR: 'active.pem + retired-*.pem; generated here outside production when no key is configured',
+  KEYS_DIR:
+    'auth: active.pem + retired-*.pem; notification: vapid.json. Generated here outside production when no key is configured',
   ACCESS_TOKEN_TTL_SECONDS: 'access token lifetime',
   REFRESH_TOKEN_TTL_SECONDS: 'absolute refresh token lifetime',
   REFRESH_TOKEN_IDLE_SECONDS: 'refresh token idle expiry',

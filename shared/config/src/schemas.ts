@@ -91,6 +91,27 @@ export const doctorEnv = subgraphEnv('doctor').extend({
     .max(1440, 'must be at most 1440')
     .default(15)
     .describe('how long a freed slot is held for the waitlisted patient it was offered to'),
+  DOCUMENT_STORE: z
+    .enum(['local', 's3'], { error: 'must be local or s3' })
+    .default('local')
+    .describe("where doctors' ID cards and licenses go: `local` disk (served by the doctor subgraph) or `s3`"),
+  DOCUMENTS_DIR: z.string().default('.data/documents').describe('local store: directory of uploaded documents'),
+  DOCUMENTS_PUBLIC_URL: url()
+    .optional()
+    .describe("local store: the doctor subgraph's address as clients reach it (signed URLs); default http://HOST:DOCTOR_PORT"),
+  DOCUMENTS_URL_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('local store: HMAC key of signed document URLs; required in production, generated into DOCUMENTS_DIR otherwise'),
+  DOCUMENT_MAX_BYTES: posInt(10 * 1024 * 1024).describe('largest document a doctor may upload'),
+  DOCUMENT_URL_TTL_SECONDS: posInt(300).describe('lifetime of signed upload and download URLs'),
+  S3_BUCKET: z.string().optional().describe('s3 store: bucket (required with DOCUMENT_STORE=s3)'),
+  S3_REGION: z.string().default('us-east-1').describe('s3 store: region'),
+  S3_ENDPOINT: url().optional().describe('s3 store: endpoint of an S3-compatible service (MinIO, R2, ...); unset = AWS'),
+  S3_FORCE_PATH_STYLE: bool(false).describe('s3 store: path-style URLs (most S3-compatible services)'),
+  S3_ACCESS_KEY_ID: z.string().optional().describe("s3 store: access key; unset = the SDK's default credential chain"),
+  S3_SECRET_ACCESS_KEY: z.string().optional().describe('s3 store: secret key (with S3_ACCESS_KEY_ID)'),
 });
 export const notificationEnv = subgraphEnv('notification').extend({
   NOTIFICATION_PORT: port(3003),
@@ -124,6 +145,19 @@ export const notificationEnv = subgraphEnv('notification').extend({
   JOB_BACKOFF_MS: posInt(2_000),
   /** BullMQ job lock: a worker that dies mid-job has its job picked up again after about this long. */
   WORKER_LOCK_MS: posInt(30_000),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'Web Push VAPID public key (base64url, as browsers take it); outside production generated into KEYS_DIR/vapid.json when unset',
+    ),
+  VAPID_PRIVATE_KEY: z.string().optional().describe('Web Push VAPID private key (base64url); set together with VAPID_PUBLIC_KEY'),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
+    .default('mailto:no-reply@healthcare.local')
+    .describe('contact the push services may use (VAPID `sub`)'),
+  KEYS_DIR: z.string().default('.keys'),
 });
 export const pharmacyEnv = subgraphEnv('pharmacy').extend({
   PHARMACY_PORT: port(3004),

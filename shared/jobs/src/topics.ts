@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 
 /** Channels a notification can go out on (contract: NotificationChannel). */
-export type Channel = 'EMAIL' | 'WHATSAPP' | 'SMS';
+export type Channel = 'EMAIL' | 'WHATSAPP' | 'SMS' | 'PUSH';
 
 /**
  * What a producer asks the notification service to send. The producer names the user, never an

@@ -2,6 +2,7 @@ import { Migration20261124000000_init } from './Migration20261124000000_init.js'
 import { Migration20261130210000_prescriptions } from './Migration20261130210000_prescriptions.js';
 import { Migration20261130220000_waitlist } from './Migration20261130220000_waitlist.js';
 import { Migration20261130220000_audit } from './Migration20261130220000_audit.js';
+import { Migration20261130223000_documents } from './Migration20261130223000_documents.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261130210000_prescriptions', class: Migration20261130210000_prescriptions },
   { name: 'Migration20261130220000_waitlist', class: Migration20261130220000_waitlist },
   { name: 'Migration20261130220000_audit', class: Migration20261130220000_audit },
+  { name: 'Migration20261130223000_documents', class: Migration20261130223000_documents },
 ];

@@ -6,6 +6,7 @@ import { AssistantAssignment, AssistantInvite } from './modules/assistant/assist
 import { UserCopy } from './modules/user/user-copy.entity.js';
 import { Prescription, PrescriptionItem } from './modules/prescription/prescription.entity.js';
 import { WaitlistEntry } from './modules/waitlist/waitlist.entity.js';
+import { DoctorDocument } from './modules/document/document.entity.js';
 import { migrations } from '../migrations/index.js';
 
 /** Entities and migrations of doctor_service, shared by the server and the migration CLI. */
@@ -20,6 +21,7 @@ export const entities = [
   Prescription,
   PrescriptionItem,
   WaitlistEntry,
+  DoctorDocument,
 ];
 export { migrations };
 export const migrationsDir = new URL('../migrations', import.meta.url).pathname;

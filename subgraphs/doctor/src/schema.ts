@@ -12,6 +12,7 @@ import { DoctorReviewResolver } from './modules/doctor/doctor-review.resolver.js
 import { PrescriptionItemResolver, PrescriptionResolver } from './modules/prescription/prescription.resolver.js';
 import { prescriptionReference } from './modules/prescription/prescription.reference.js';
 import { WaitlistResolver } from './modules/waitlist/waitlist.resolver.js';
+import { DoctorDocumentResolver, DoctorDocumentsResolver } from './modules/document/document.resolver.js';
 
 /**
  * appointmentUpdated is declared here so the supergraph has the Subscription type, but the
@@ -38,6 +39,8 @@ export const buildDoctorSchema = () =>
       PrescriptionResolver,
       PrescriptionItemResolver,
       WaitlistResolver,
+      DoctorDocumentResolver,
+      DoctorDocumentsResolver,
     ],
     referenceResolvers: {
       ...userReference,

@@ -7,6 +7,8 @@ import { AppointmentEvents } from './modules/appointment/appointment.events.js';
 import { applyUserChanged } from './modules/user/user-copy.consumer.js';
 import { applyPharmacyAccess } from './modules/prescription/prescription.consumer.js';
 import { waitlistOfferExpireHandler } from './modules/waitlist/waitlist.consumer.js';
+import { createDocumentStore, LocalDocumentStore } from './modules/document/document.store.js';
+import { documentRoutes } from './modules/document/document.routes.js';
 import type { DoctorSubgraphContext } from './context.js';
 
 /** The doctor subgraph: profiles, workplaces, availability, appointments, assistants. */
@@ -33,9 +35,18 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
   createRuntime: async (config, { orm, redis, logger }) => {
     const { schema } = await buildDoctorSchema();
     const events = new AppointmentEvents(redis, config.REDIS_PREFIX, logger);
+    const store = createDocumentStore(config);
+    const documents = Object.assign(store, { maxBytes: config.DOCUMENT_MAX_BYTES, ttlSeconds: config.DOCUMENT_URL_TTL_SECONDS });
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), events, waitlistOfferMinutes: config.WAITLIST_OFFER_MINUTES }),
+      routes: store instanceof LocalDocumentStore ? documentRoutes(store, config.DOCUMENT_MAX_BYTES) : undefined,
+      buildContext: (base) => ({
+        ...base,
+        em: orm.em.fork(),
+        events,
+        documents,
+        waitlistOfferMinutes: config.WAITLIST_OFFER_MINUTES,
+      }),
     };
   },
 };

@@ -5,6 +5,7 @@ import { UserPreferenceResolver } from './modules/preference/preference.referenc
 import { NotificationResolver } from './modules/notification/notification.resolver.js';
 import { UserNotificationResolver } from './modules/notification/notification.reference.js';
 import { OperationsResolver } from './modules/operations/operations.resolver.js';
+import { PushResolver } from './modules/push/push.resolver.js';
 import { UserRef, userReference } from './modules/user/user.reference.js';
 
 export const buildNotificationSchema = () =>
@@ -16,6 +17,7 @@ export const buildNotificationSchema = () =>
       NotificationResolver,
       UserNotificationResolver,
       OperationsResolver,
+      PushResolver,
     ],
     // User is only extended here (no field of ours returns it), so it must be listed.
     orphanedTypes: [UserRef],

@@ -201,8 +201,13 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
   const em = ctx.em.fork();
   const wp = await em.findOne(Workplace, { id: input.workplaceId });
   const doctor = wp && (await em.findOne(Doctor, { id: wp.doctorId }));
-  if (!wp || !wp.isActive || !doctor || doctor.verificationStatus !== VerificationStatus.APPROVED)
-    throw new NotFoundError('Workplace');
+  if (!wp || !wp.isActive || !doctor) throw new NotFoundError('Workplace');
+  if (doctor.verificationStatus !== VerificationStatus.APPROVED) {
+    // Patients cannot see unapproved doctors, so to them the workplace does not exist; the doctor
+    // preparing workplaces, their staff and admins learn why.
+    if (user.role !== 'ADMIN' && !(await isStaffOf(ctx, wp))) throw new NotFoundError('Workplace');
+    throw new ConflictError('This doctor is not approved yet and cannot be booked', 'DOCTOR_NOT_APPROVED');
+  }
   let patientId: string;
   if (user.role === 'PATIENT') {
     if (input.patientId && input.patientId !== user.id) throw new ForbiddenError('Patients book for themselves only');

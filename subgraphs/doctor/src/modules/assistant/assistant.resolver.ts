@@ -41,6 +41,15 @@ export class AssistantResolver {
   }
 
   @Authorized('DOCTOR')
+  @Mutation(() => AssistantInvite, {
+    description:
+      'Doctor: withdraw one of their invites while it is PENDING (CONFLICT once answered, revoked or expired); the invitee is notified.',
+  })
+  async revokeInvite(@Arg('inviteId', () => ID) inviteId: string, @Ctx() ctx: DoctorSubgraphContext) {
+    return assistants.revokeInvite(ctx, inviteId);
+  }
+
+  @Authorized('DOCTOR')
   @Mutation(() => Boolean, { description: "Doctor: ends an assistant's assignment to one of their workplaces." })
   async revokeAssistant(@Arg('assignmentId', () => ID) assignmentId: string, @Ctx() ctx: DoctorSubgraphContext) {
     return assistants.revokeAssistant(ctx, assignmentId);

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
-import { BadUserInputError, ConflictError, NotFoundError, requireUser } from '@hc/graphql';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, requireUser } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockInOrder } from '@hc/db';
 import { AssistantAssignment, AssistantInvite, InviteStatus } from './assistant.entity.js';
 import type { InviteAssistantInput } from './assistant.inputs.js';
-import { Doctor } from '../doctor/doctor.entity.js';
+import { Doctor, VerificationStatus } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
 import { Appointment, AppointmentStatus } from '../appointment/appointment.entity.js';
 import { HELD } from '../waitlist/waitlist.entity.js';
@@ -43,6 +43,8 @@ async function careChangedForWorkplace(em: EntityManager, workplaceId: string, a
  */
 export async function inviteAssistant(ctx: DoctorSubgraphContext, input: InviteAssistantInput): Promise<AssistantInvite> {
   const doctor = await requireMyDoctor(ctx);
+  if (doctor.verificationStatus !== VerificationStatus.APPROVED)
+    throw new ForbiddenError('Your doctor profile must be approved before you invite assistants');
   const em = ctx.em.fork();
   const wp = await em.findOne(Workplace, { id: input.workplaceId, doctorId: doctor.id });
   if (!wp) throw new NotFoundError('Workplace');
@@ -118,6 +120,40 @@ export async function respondToInvite(ctx: DoctorSubgraphContext, inviteId: stri
       await tx.flush();
       await careChangedForWorkplace(tx, invite.workplaceId, user.id);
     }
+    return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
+  });
+}
+
+/**
+ * Doctor: withdraws one of their invites while it is PENDING and unexpired. A conditional update
+ * decides a race with the assistant's answer; the invitee is told (`assistant.invite_revoked`)
+ * in the same transaction.
+ */
+export async function revokeInvite(ctx: DoctorSubgraphContext, inviteId: string): Promise<AssistantInvite> {
+  const doctor = await requireMyDoctor(ctx);
+  const em = ctx.em.fork();
+  return em.transactional(async (tx) => {
+    const invite = await tx.findOne(AssistantInvite, { id: inviteId, doctorId: doctor.id });
+    if (!invite) throw new NotFoundError('Invite');
+    const changed = await tx.nativeUpdate(
+      AssistantInvite,
+      { id: invite.id, status: InviteStatus.PENDING, expiresAt: { $gt: new Date() } },
+      { status: InviteStatus.REVOKED, respondedAt: new Date() },
+    );
+    if (changed === 0) {
+      const status = effectiveStatus(invite);
+      throw new ConflictError(
+        status === InviteStatus.EXPIRED ? 'This invite has expired' : `This invite is already ${status}`,
+        status === InviteStatus.EXPIRED ? 'INVITE_EXPIRED' : 'INVITE_NOT_PENDING',
+      );
+    }
+    const wp = await tx.findOne(Workplace, { id: invite.workplaceId });
+    outbox.notify(tx, {
+      idempotencyKey: `assistant-invite:${invite.id}:revoked`,
+      userId: invite.assistantId,
+      template: 'assistant.invite_revoked',
+      variables: { doctorName: doctor.name ?? '', workplaceName: wp?.name ?? '' },
+    });
     return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
   });
 }

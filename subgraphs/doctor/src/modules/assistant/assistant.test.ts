@@ -139,4 +139,54 @@ describe('assistant invites', () => {
       );
     expect(care.map((r) => r.payload.active)).toEqual([true, false]);
   });
+  it('revokeInvite: the doctor withdraws a PENDING invite once, the invitee is told; racing the answer, exactly one wins', async () => {
+    const doctor = await kit.createDoctor();
+    const other = await kit.createDoctor();
+    const assistant = await kit.createUser('ASSISTANT');
+    const REVOKE = `mutation($id: ID!) { revokeInvite(inviteId: $id) { id status } }`;
+    const invite = async () =>
+      (await kit.call(INVITE, { i: { assistantEmail: assistant.email, workplaceId: doctor.workplaceId } }, doctor.token)).data
+        .inviteAssistant.id as string;
+
+    const id = await invite();
+    expect(code(await kit.call(REVOKE, { id }, other.token))).toBe('NOT_FOUND');
+    expect(code(await kit.call(REVOKE, { id }, assistant.token))).toBe('FORBIDDEN');
+    expect((await kit.call(REVOKE, { id }, doctor.token)).data.revokeInvite).toEqual({ id, status: 'REVOKED' });
+    expect((await kit.call(REVOKE, { id }, doctor.token)).errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'INVITE_NOT_PENDING',
+    });
+    expect(code(await kit.call(RESPOND, { id, accept: true }, assistant.token))).toBe('CONFLICT');
+    const notes = await sg.orm.em
+      .getConnection()
+      .execute<{ payload: any }[]>(`select payload from outbox where payload->>'template' = 'assistant.invite_revoked'`);
+    expect(notes.map((n) => n.payload)).toEqual([
+      expect.objectContaining({ userId: assistant.id, variables: { doctorName: doctor.name, workplaceName: 'Main clinic' } }),
+    ]);
+
+    // A revoked invite no longer blocks a new one; revoke and accept race: exactly one succeeds.
+    for (let round = 0; round < 5; round++) {
+      const next = await invite();
+      const [r, a] = await Promise.all([
+        kit.call(REVOKE, { id: next }, doctor.token),
+        kit.call(RESPOND, { id: next, accept: true }, assistant.token),
+      ]);
+      expect([r.errors, a.errors].filter(Boolean)).toHaveLength(1);
+      const assigned = await sg.orm.em
+        .getConnection()
+        .execute<{ n: number }[]>(
+          `select count(*)::int as n from assistant_assignments where assistant_id = ? and revoked_at is null`,
+          [assistant.id],
+        );
+      expect(assigned[0].n).toBe(a.errors ? 0 : 1);
+      if (!a.errors) {
+        const mine = await kit.call(`{ myAssistants { id } }`, {}, doctor.token);
+        await kit.call(
+          `mutation($id: ID!) { revokeAssistant(assignmentId: $id) }`,
+          { id: mine.data.myAssistants[0].id },
+          doctor.token,
+        );
+      }
+    }
+  });
 });

@@ -194,5 +194,16 @@ describe('availability and workplaces through the subgraph', () => {
     expect(ownView.data.doctor.workplaces).toEqual([{ id: doctor.workplaceId, isActive: false }]);
     const booking = await kit.book(patient.token, doctor.workplaceId, kit.slotAt(7, 8));
     expect(booking.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+    // Re-activation: only the owner; listed and bookable again.
+    const ACTIVATE = `mutation($id: ID!) { activateWorkplace(id: $id) { isActive } }`;
+    const stranger = await kit.createDoctor();
+    expect((await kit.call(ACTIVATE, { id: doctor.workplaceId }, stranger.token)).errors?.[0]?.extensions?.code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await kit.call(ACTIVATE, { id: doctor.workplaceId }, doctor.token)).data.activateWorkplace.isActive).toBe(true);
+    const listed = await kit.call(`query($id: ID!) { doctor(id: $id) { workplaces { id } } }`, { id: doctor.doctorId });
+    expect(listed.data.doctor.workplaces).toEqual([{ id: doctor.workplaceId }]);
+    expect((await kit.book(patient.token, doctor.workplaceId, kit.slotAt(7, 8))).errors).toBeUndefined();
   });
 });

@@ -40,7 +40,7 @@ export class Doctor extends TimestampedEntity {
   @Field(() => VerificationStatus)
   verificationStatus: VerificationStatus = VerificationStatus.PENDING;
 
-  /** Why an admin rejected the profile; sent to the doctor, not exposed. */
+  /** Why an admin rejected the profile; sent to the doctor, readable by the doctor and admins (reviewReasonOf). */
   @Property({ type: 'text', nullable: true })
   reviewReason?: string | null;
 }

@@ -59,6 +59,14 @@ export class DoctorResolver {
     return doctors.licenseNumberOf(ctx, doctor);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why the last review rejected the profile (the doctor and admins; null for everyone else).',
+  })
+  reviewReason(@Root() doctor: Doctor, @Ctx() ctx: DoctorSubgraphContext): string | null {
+    return doctors.reviewReasonOf(ctx, doctor);
+  }
+
   @FieldResolver(() => [Workplace], { description: 'Active workplaces; the doctor and admins also see inactive ones.' })
   async workplaces(@Root() doctor: Doctor, @Ctx() ctx: DoctorSubgraphContext): Promise<Workplace[]> {
     return doctors.workplacesOf(ctx, doctor);

@@ -123,6 +123,11 @@ export function licenseNumberOf(ctx: DoctorSubgraphContext, doctor: Doctor): str
   return doctor.licenseNumber;
 }
 
+/** Why the last review rejected the profile: the doctor and admins only (null to others and when none). */
+export function reviewReasonOf(ctx: DoctorSubgraphContext, doctor: Doctor): string | null {
+  return canSeePrivateDoctor(doctor, ctx) ? (doctor.reviewReason ?? null) : null;
+}
+
 /** Active workplaces; the doctor and admins also see inactive ones. */
 export async function workplacesOf(ctx: DoctorSubgraphContext, doctor: Doctor): Promise<Workplace[]> {
   const all = await load.workplacesOfDoctor(ctx, doctor.id);

@@ -144,4 +144,59 @@ describe('doctor profiles and the public directory', () => {
       ),
     ).toBe('FORBIDDEN');
   });
+  it('an unapproved doctor prepares workplaces but cannot be booked or invite assistants; a rejection tells the doctor why', async () => {
+    const user = await kit.createUser('DOCTOR');
+    const p = await kit.call(
+      `mutation($l: String!) { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: $l }) { id } }`,
+      { l: `N-${randomUUID().slice(0, 8)}` },
+      user.token,
+    );
+    const id = p.data.upsertDoctorProfile.id;
+    const workplaceId = await kit.createWorkplace(user.token);
+    const patient = await kit.createUser('PATIENT');
+    const assistant = await kit.createUser('ASSISTANT');
+    const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 0, 5, 10, 0)).toISOString();
+    const BOOK = `mutation($i: BookAppointmentInput!) { bookAppointment(input: $i) { id } }`;
+    // The patient cannot see an unapproved doctor: the workplace does not exist for them.
+    expect(code(await kit.call(BOOK, { i: { workplaceId, startsAt } }, patient.token))).toBe('NOT_FOUND');
+    const own = await kit.call(BOOK, { i: { workplaceId, startsAt, patientId: patient.id } }, user.token);
+    expect(own.errors?.[0]).toMatchObject({
+      message: 'This doctor is not approved yet and cannot be booked',
+      extensions: { code: 'CONFLICT', reason: 'DOCTOR_NOT_APPROVED' },
+    });
+    const invite = await kit.call(
+      `mutation($i: InviteAssistantInput!) { inviteAssistant(input: $i) { id } }`,
+      { i: { assistantEmail: assistant.email, workplaceId } },
+      user.token,
+    );
+    expect(invite.errors?.[0]).toMatchObject({
+      message: 'Your doctor profile must be approved before you invite assistants',
+      extensions: { code: 'FORBIDDEN' },
+    });
+    expect(
+      await sg.orm.em
+        .getConnection()
+        .execute(`select count(*)::int as n from appointments where workplace_id = ?`, [workplaceId]),
+    ).toEqual([{ n: 0 }]);
+
+    const REVIEW = `mutation($id: ID!, $r: String) { reviewDoctor(doctorId: $id, status: REJECTED, reason: $r) { verificationStatus reviewReason } }`;
+    expect((await kit.call(REVIEW, { id, r: ' Licence expired ' }, kit.admin.token)).data.reviewDoctor).toEqual({
+      verificationStatus: 'REJECTED',
+      reviewReason: 'Licence expired',
+    });
+    const READ = `query($id: ID!) { doctor(id: $id) { reviewReason } }`;
+    expect((await kit.call(READ, { id }, user.token)).data.doctor.reviewReason).toBe('Licence expired');
+    // A rejected profile stays hidden from others, and the reason is the doctor's and admins' only.
+    expect((await kit.call(READ, { id }, patient.token)).data.doctor).toBeNull();
+
+    // Once approved the same workplace is bookable; the reason is cleared.
+    const ok = await kit.call(
+      `mutation($id: ID!) { reviewDoctor(doctorId: $id, status: APPROVED) { reviewReason } }`,
+      { id },
+      kit.admin.token,
+    );
+    expect(ok.data.reviewDoctor.reviewReason).toBeNull();
+    expect((await kit.call(BOOK, { i: { workplaceId, startsAt } }, patient.token)).data.bookAppointment.id).toBeTruthy();
+    expect((await kit.call(READ, { id }, patient.token)).data.doctor.reviewReason).toBeNull();
+  });
 });

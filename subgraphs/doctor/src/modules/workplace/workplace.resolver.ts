@@ -31,6 +31,12 @@ export class WorkplaceResolver {
     return workplaces.deactivateWorkplace(ctx, id);
   }
 
+  @Authorized('DOCTOR')
+  @Mutation(() => Workplace, { description: 'Re-activates a deactivated workplace: listed and bookable again.' })
+  async activateWorkplace(@Arg('id', () => ID) id: string, @Ctx() ctx: DoctorSubgraphContext) {
+    return workplaces.activateWorkplace(ctx, id);
+  }
+
   @FieldResolver(() => Doctor)
   async doctor(@Root() wp: Workplace, @Ctx() ctx: DoctorSubgraphContext): Promise<Doctor> {
     return requireDoctor(ctx, wp.doctorId);

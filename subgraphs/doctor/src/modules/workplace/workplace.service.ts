@@ -85,6 +85,15 @@ export async function deactivateWorkplace(ctx: DoctorSubgraphContext, id: string
   return wp;
 }
 
+/** Shows a deactivated workplace again and reopens it for bookings (idempotent). */
+export async function activateWorkplace(ctx: DoctorSubgraphContext, id: string): Promise<Workplace> {
+  const doctor = await requireMyDoctor(ctx);
+  const wp = await ownWorkplace(ctx, doctor, id);
+  wp.isActive = true;
+  await ctx.em.flush();
+  return wp;
+}
+
 /** A workplace by key for federation: inactive ones only for their doctor and admins, else null. */
 export async function findVisibleWorkplace(ctx: DoctorSubgraphContext, id: string): Promise<Workplace | null> {
   const wp = await load.workplace(ctx, id);

@@ -456,8 +456,8 @@ describe('GraphQL: history, templates, admin operations', () => {
     const notAdmin = await p.query(m, { i: { name: 'promo.news', channel: 'EMAIL', content: 'x' } }, p.token(randomUUID()));
     expect(errorCode(notAdmin)).toBe('FORBIDDEN');
     const list = await p.query(`{ notificationTemplates { name channel } }`, {}, admin);
-    // Every catalogue template × 3 channels, plus the one above.
-    expect(list.data?.notificationTemplates).toHaveLength(DEFAULT_TEMPLATES.length * 3 + 1);
+    // Every catalogue template × 4 channels (email, WhatsApp, SMS, push), plus the one above.
+    expect(list.data?.notificationTemplates).toHaveLength(DEFAULT_TEMPLATES.length * 4 + 1);
   });
 
   it('sendNotification (admin) goes through the pipeline; failed jobs are listed and can be retried', async () => {

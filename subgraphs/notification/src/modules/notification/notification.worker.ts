@@ -8,7 +8,16 @@ import { Contact } from '../contact/contact.entity.js';
 import { channelEnabled, defaultPreferences, NotificationPreferences } from '../preference/preference.entity.js';
 import { NotificationChannel, NotificationTemplate } from '../template/template.entity.js';
 import { renderTemplate, TemplateError } from '../template/template.render.js';
-import { maskEmail, maskPhone, PermanentProviderError, type Provider } from '../providers/index.js';
+import {
+  maskEmail,
+  maskPhone,
+  PermanentProviderError,
+  TransientProviderError,
+  type Provider,
+  type ProviderResult,
+} from '../providers/index.js';
+import { PushSubscription } from '../push/push.entity.js';
+import type { RenderedMessage } from '../template/template.render.js';
 import { Notification, NotificationStatus } from './notification.entity.js';
 
 /** Security messages: sent whatever the user's opt-outs (also when a producer forgets `critical`). */
@@ -152,7 +161,18 @@ export class DeliveryProcessor {
     const prefs = (await em.findOne(NotificationPreferences, { userId: data.userId })) ?? defaultPreferences(data.userId);
     const critical = data.critical === true || CRITICAL_TEMPLATES.has(data.template);
 
-    const addressOf = (c: NotificationChannel) => (c === NotificationChannel.EMAIL ? contact.email : (contact.phone ?? null));
+    // PUSH goes to every browser the user subscribed; it is used when named or preferred, never as a fallback.
+    const wantsPush =
+      data.channel === NotificationChannel.PUSH || (!data.channel && prefs.preferredChannel === NotificationChannel.PUSH);
+    const subscriptions = wantsPush ? await em.find(PushSubscription, { userId: data.userId }, { orderBy: { id: 'asc' } }) : [];
+    const addressOf = (c: NotificationChannel) =>
+      c === NotificationChannel.EMAIL
+        ? contact.email
+        : c === NotificationChannel.PUSH
+          ? subscriptions.length > 0
+            ? data.userId
+            : null
+          : (contact.phone ?? null);
     let channel: NotificationChannel | undefined;
     if (data.channel) {
       channel = data.channel as NotificationChannel;
@@ -165,13 +185,21 @@ export class DeliveryProcessor {
     }
 
     let to = addressOf(channel);
-    if (!to) throw new PermanentProviderError(`user has no ${channel === NotificationChannel.EMAIL ? 'email' : 'phone number'}`);
-    if (channel !== NotificationChannel.EMAIL) {
+    if (!to)
+      throw new PermanentProviderError(
+        `user has no ${channel === NotificationChannel.EMAIL ? 'email' : channel === NotificationChannel.PUSH ? 'push subscription' : 'phone number'}`,
+      );
+    if (channel === NotificationChannel.WHATSAPP || channel === NotificationChannel.SMS) {
       const phone = parsePhoneNumberFromString(to);
       if (!phone?.isValid()) throw new PermanentProviderError('invalid phone number');
       to = phone.number;
     }
-    const destination = channel === NotificationChannel.EMAIL ? maskEmail(to) : maskPhone(to);
+    const destination =
+      channel === NotificationChannel.EMAIL
+        ? maskEmail(to)
+        : channel === NotificationChannel.PUSH
+          ? `${subscriptions.length} browser(s)`
+          : maskPhone(to);
     await em
       .getConnection()
       .execute(`update notifications set channel = ?, destination = ? where id = ?`, [channel, destination, record.id], 'run');
@@ -182,13 +210,16 @@ export class DeliveryProcessor {
       throw new PermanentProviderError('secret variables were already redacted (final failure earlier); request a new code');
     const rendered = renderTemplate(template, data.variables ?? {}, contact.name);
 
-    const result = await this.options.providers[channel].send({
-      to,
-      subject: rendered.subject,
-      html: channel === NotificationChannel.EMAIL ? rendered.body : undefined,
-      text: rendered.text,
-      reference: record.id,
-    });
+    const result =
+      channel === NotificationChannel.PUSH
+        ? await this.pushToAll(subscriptions, rendered, record.id)
+        : await this.options.providers[channel].send({
+            to,
+            subject: rendered.subject,
+            html: channel === NotificationChannel.EMAIL ? rendered.body : undefined,
+            text: rendered.text,
+            reference: record.id,
+          });
     // ← a crash here (provider accepted, row still QUEUED) is the documented duplicate window.
     await em.getConnection().execute(
       `update notifications set status = 'SENT', sent_at = now(), provider_message_id = ?, error_message = null,
@@ -203,6 +234,54 @@ export class DeliveryProcessor {
       'notification sent',
     );
     return { status: NotificationStatus.SENT };
+  }
+
+  /**
+   * Sends one message to each of the user's browsers. Subscriptions the push service no longer
+   * knows (404/410) are deleted. Sent to at least one: SENT (a browser that failed transiently
+   * misses this message, so a retry never repeats it to the others). Sent to none: the first
+   * transient error retries the message, else it fails for good.
+   */
+  private async pushToAll(
+    subscriptions: PushSubscription[],
+    rendered: RenderedMessage,
+    reference: string,
+  ): Promise<ProviderResult> {
+    const provider = this.options.providers[NotificationChannel.PUSH];
+    const outcomes = await Promise.allSettled(
+      subscriptions.map((s) =>
+        provider.send({
+          to: s.endpoint,
+          push: { p256dh: s.p256dh, auth: s.auth },
+          subject: rendered.subject,
+          text: rendered.text,
+          reference,
+        }),
+      ),
+    );
+    const conn = this.options.orm.em.fork().getConnection();
+    let sent = 0;
+    const errors: unknown[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const s = subscriptions[i]!;
+      if (outcome.status === 'rejected') errors.push(outcome.reason);
+      // Unless the browser subscribed again meanwhile (a new subscription has new keys).
+      else if (outcome.value.gone)
+        await conn.execute(
+          `delete from push_subscriptions where id = ? and p256dh = ? and auth = ?`,
+          [s.id, s.p256dh, s.auth],
+          'run',
+        );
+      else sent++;
+    }
+    if (errors.length > 0)
+      this.options.logger.warn(
+        { notificationId: reference, failed: errors.length, sent, error: reasonOf(errors[0]) },
+        'push: some browsers failed',
+      );
+    if (sent > 0) return { providerMessageId: `push:${sent}/${subscriptions.length}` };
+    if (errors.length === 0) throw new PermanentProviderError('every push subscription of the user has expired');
+    throw errors.find((e) => e instanceof TransientProviderError) ?? errors[0];
   }
 
   private async finish(

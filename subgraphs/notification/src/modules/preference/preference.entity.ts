@@ -21,6 +21,10 @@ export class NotificationPreferences {
   @Field()
   smsEnabled: boolean = true;
 
+  @Property({ type: 'boolean', default: true })
+  @Field()
+  pushEnabled: boolean = true;
+
   @Enum({ items: () => NotificationChannel, nativeEnumName: 'notification_channel', nullable: true })
   @Field(() => NotificationChannel, {
     nullable: true,
@@ -38,5 +42,6 @@ export const defaultPreferences = (userId: string): NotificationPreferences =>
 export function channelEnabled(prefs: NotificationPreferences, channel: NotificationChannel): boolean {
   if (channel === NotificationChannel.EMAIL) return prefs.emailEnabled;
   if (channel === NotificationChannel.WHATSAPP) return prefs.whatsappEnabled;
+  if (channel === NotificationChannel.PUSH) return prefs.pushEnabled;
   return prefs.smsEnabled;
 }

@@ -12,6 +12,9 @@ export class PreferencesInput {
   @Field(() => Boolean, { nullable: true })
   smsEnabled?: boolean | null;
 
+  @Field(() => Boolean, { nullable: true })
+  pushEnabled?: boolean | null;
+
   @Field(() => NotificationChannel, { nullable: true, description: 'Channel for messages that name none.' })
   preferredChannel?: NotificationChannel | null;
 }

@@ -25,6 +25,7 @@ export async function updatePreferences(
     if (input.emailEnabled != null) prefs.emailEnabled = input.emailEnabled;
     if (input.whatsappEnabled != null) prefs.whatsappEnabled = input.whatsappEnabled;
     if (input.smsEnabled != null) prefs.smsEnabled = input.smsEnabled;
+    if (input.pushEnabled != null) prefs.pushEnabled = input.pushEnabled;
     if (input.preferredChannel !== undefined) prefs.preferredChannel = input.preferredChannel;
     await fork.flush();
     return prefs;

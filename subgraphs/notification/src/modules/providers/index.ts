@@ -6,6 +6,7 @@ import { EmailProvider } from './email.provider.js';
 import { PermanentProviderError, type Provider } from './provider.js';
 import { SmsProvider } from './sms.provider.js';
 import { WhatsAppProvider } from './whatsapp.provider.js';
+import { resolveVapidKeys, WebPushProvider } from './webpush.provider.js';
 
 export * from './provider.js';
 
@@ -44,6 +45,15 @@ export function createProviders(config: NotificationConfig, logger: Logger): Rec
       : capture
         ? new CaptureProvider('SMS', config.MAIL_CAPTURE_DIR, logger)
         : new Unconfigured('SMS (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)');
+  const vapid = resolveVapidKeys({
+    publicKey: config.VAPID_PUBLIC_KEY,
+    privateKey: config.VAPID_PRIVATE_KEY,
+    keysDir: config.KEYS_DIR,
+    production: !capture,
+  });
+  const push = vapid
+    ? new WebPushProvider({ vapid, subject: config.VAPID_SUBJECT, timeoutMs })
+    : new Unconfigured('Web Push (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY)');
   return {
     [NotificationChannel.EMAIL]: new EmailProvider({
       smtpUrl: config.SMTP_URL,
@@ -57,5 +67,6 @@ export function createProviders(config: NotificationConfig, logger: Logger): Rec
     }),
     [NotificationChannel.WHATSAPP]: whatsapp,
     [NotificationChannel.SMS]: sms,
+    [NotificationChannel.PUSH]: push,
   };
 }

@@ -1,7 +1,9 @@
 /** One message ready for a provider. */
 export interface OutgoingMessage {
-  /** Email address or E.164 phone number. */
+  /** Email address, E.164 phone number, or (PUSH) the subscription's endpoint. */
   to: string;
+  /** PUSH: the subscription's keys (base64url). */
+  push?: { p256dh: string; auth: string };
   subject?: string;
   html?: string;
   text: string;
@@ -11,6 +13,8 @@ export interface OutgoingMessage {
 
 export interface ProviderResult {
   providerMessageId?: string | null;
+  /** PUSH: the push service no longer knows the subscription (404/410); the worker deletes it. */
+  gone?: boolean;
 }
 
 export interface Provider {

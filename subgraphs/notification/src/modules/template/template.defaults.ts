@@ -137,6 +137,12 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
     ],
   },
   {
+    name: 'assistant.invite_revoked',
+    subject: 'Invitation withdrawn',
+    line: '{{doctorName}} withdrew the invitation to assist at {{workplaceName}}.',
+    variables: [v('doctorName'), v('workplaceName')],
+  },
+  {
     name: 'prescription.issued',
     subject: 'New prescription',
     line: '{{doctorName}} wrote you a prescription ({{itemCount}} item(s)), valid until {{expiresAt}}. Show it at any pharmacy.',
@@ -159,6 +165,18 @@ export const DEFAULT_TEMPLATES: DefaultTemplate[] = [
     subject: 'Order update',
     line: 'Your order {{orderId}} is now {{status}}.{{#if trackingNumber}} Tracking number: {{trackingNumber}}{{/if}}',
     variables: [v('orderId'), v('status'), v('trackingNumber', VariableType.STRING, false)],
+  },
+  {
+    name: 'order.delivery_scheduled',
+    subject: 'Delivery scheduled',
+    line: 'Your order {{orderId}} will be delivered on {{scheduledFor}}. Tracking number: {{trackingNumber}}',
+    variables: [v('orderId'), v('scheduledFor', VariableType.DATETIME), v('trackingNumber')],
+  },
+  {
+    name: 'order.delivery_failed',
+    subject: 'Delivery failed',
+    line: 'The delivery of your order {{orderId}} failed: {{reason}}. The pharmacy will arrange a new attempt.',
+    variables: [v('orderId'), v('reason')],
   },
   {
     name: 'pharmacy.reviewed',
@@ -186,7 +204,14 @@ export async function seedDefaultTemplates(em: EntityManager): Promise<number> {
       const res = await em.getConnection().execute(
         `insert into notification_templates (id, name, channel, subject, content, variables, is_active)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, true) on conflict (name, channel) do nothing`,
-        [t.name, channel, channel === NotificationChannel.EMAIL ? t.subject : null, content, JSON.stringify(t.variables)],
+        // Email's subject is the push notification's title.
+        [
+          t.name,
+          channel,
+          channel === NotificationChannel.SMS || channel === NotificationChannel.WHATSAPP ? null : t.subject,
+          content,
+          JSON.stringify(t.variables),
+        ],
         'run',
       );
       inserted += (res as { affectedRows?: number }).affectedRows ?? 0;

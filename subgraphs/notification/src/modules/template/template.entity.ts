@@ -6,6 +6,8 @@ export enum NotificationChannel {
   EMAIL = 'EMAIL',
   WHATSAPP = 'WHATSAPP',
   SMS = 'SMS',
+  /** Web Push to the user's subscribed browsers (title + body). */
+  PUSH = 'PUSH',
 }
 registerEnumType(NotificationChannel, { name: 'NotificationChannel' });
 

@@ -3,7 +3,7 @@ import { Item, ItemConnection, MedicineInfo } from './item.entity.js';
 import { Category } from './category.entity.js';
 import { ItemInput } from './item.inputs.js';
 import { createItem, products, updateItem } from './item.service.js';
-import { load } from '../loaders.js';
+import { visibleCategory } from './category.service.js';
 import type { PharmacySubgraphContext } from '../../context.js';
 
 @Resolver(() => Item)
@@ -36,7 +36,7 @@ export class ItemResolver {
 
   @FieldResolver(() => Category, { nullable: true })
   category(@Root() item: Item, @Ctx() ctx: PharmacySubgraphContext): Promise<Category | null> | null {
-    return item.categoryId ? load.category(ctx, item.categoryId) : null;
+    return item.categoryId ? visibleCategory(ctx, item.categoryId) : null;
   }
 
   @FieldResolver(() => MedicineInfo, { nullable: true, description: 'Null for non-medicine products.' })

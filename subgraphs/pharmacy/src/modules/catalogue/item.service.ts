@@ -6,8 +6,10 @@ import type { ItemInput } from './item.inputs.js';
 import type { PharmacySubgraphContext } from '../../context.js';
 
 async function applyInput(ctx: PharmacySubgraphContext, item: Item, input: ItemInput): Promise<void> {
-  if (input.categoryId && !(await ctx.em.findOne(Category, { id: input.categoryId }))) {
-    throw BadUserInputError.field('categoryId', 'Unknown category');
+  if (input.categoryId && input.categoryId !== item.categoryId) {
+    const category = await ctx.em.findOne(Category, { id: input.categoryId });
+    if (!category) throw BadUserInputError.field('categoryId', 'Unknown category');
+    if (!category.isActive) throw BadUserInputError.field('categoryId', 'This category is inactive');
   }
   Object.assign(item, {
     categoryId: input.categoryId ?? null,
@@ -61,13 +63,17 @@ export async function updateItem(ctx: PharmacySubgraphContext, id: string, input
   return item;
 }
 
-/** Public: products that need no prescription, oldest first. */
+/** Public: products that need no prescription, oldest first; an inactive category lists nothing (admins still see it). */
 export async function products(
   ctx: PharmacySubgraphContext,
   categoryId: string | null | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<ItemConnection> {
+  if (categoryId && ctx.auth.user?.role !== 'ADMIN') {
+    const category = await ctx.em.findOne(Category, { id: categoryId });
+    if (category && !category.isActive) return { nodes: [], totalCount: 0, pageInfo: { endCursor: null, hasNextPage: false } };
+  }
   const cursor = await ctx.em.findByCursor(Item, {
     where: { prescriptionRequired: false, ...(categoryId ? { categoryId } : {}) },
     first: pageSize(first),

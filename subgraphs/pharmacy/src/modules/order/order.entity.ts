@@ -107,4 +107,13 @@ export class Delivery extends TimestampedEntity {
   @Property({ type: 'string', length: 40, unique: true })
   @Field(() => String, { nullable: true })
   trackingNumber!: string;
+
+  /** Why the last attempt failed (set while FAILED; kept after a retry until the next failure). */
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (FAILED deliveries always say why).' })
+  failureReason?: string | null;
+
+  @Property({ type: 'integer', default: 1 })
+  @Field(() => Int, { description: 'Delivery attempts so far (1, plus one per retry).' })
+  attempts: number = 1;
 }

@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { Address, requireUser } from '@hc/graphql';
 import { Delivery, Order, OrderConnection, OrderItem, OrderStatus } from './order.entity.js';
 import { PlaceOrderInput } from './order.inputs.js';
+import { markDeliveryFailed, retryDelivery, scheduleDelivery } from './delivery.service.js';
 import { cancelOrder, ordersOf, pharmacyOrders, placeOrderAsPatient, updateOrderStatus } from './order.service.js';
 import { Pharmacy } from '../pharmacy/pharmacy.entity.js';
 import { PharmacyBranch } from '../pharmacy/branch.entity.js';
@@ -89,7 +90,10 @@ export class OrderResolver {
     return load.orderItems(ctx, order.id);
   }
 
-  @FieldResolver(() => Delivery, { nullable: true, description: 'Exists from OUT_FOR_DELIVERY, with a tracking number.' })
+  @FieldResolver(() => Delivery, {
+    nullable: true,
+    description: 'Exists once scheduled (scheduleDelivery) or from OUT_FOR_DELIVERY, with a tracking number.',
+  })
   delivery(@Root() order: Order, @Ctx() ctx: PharmacySubgraphContext): Promise<Delivery | null> {
     return load.delivery(ctx, order.id);
   }
@@ -110,6 +114,46 @@ export class OrderItemResolver {
 
 @Resolver(() => Delivery)
 export class DeliveryResolver {
+  @Authorized('PHARMACY', 'ADMIN')
+  @Mutation(() => Order, {
+    description:
+      'Pharmacy owner: schedules the delivery of a CONFIRMED or PREPARING order with a delivery address (delivery SCHEDULED, date in the future, the carrier tracking number unique), or moves a still SCHEDULED one. OUT_FOR_DELIVERY later sets it IN_TRANSIT. The patient is notified.',
+  })
+  scheduleDelivery(
+    @Arg('orderId', () => ID) orderId: string,
+    @Arg('date', () => Date) date: Date,
+    @Arg('trackingNumber', () => String) trackingNumber: string,
+    @Ctx() ctx: PharmacySubgraphContext,
+  ): Promise<Order> {
+    return scheduleDelivery(ctx, orderId, date, trackingNumber);
+  }
+
+  @Authorized('PHARMACY', 'ADMIN')
+  @Mutation(() => Order, {
+    description:
+      'Pharmacy owner: a SCHEDULED or IN_TRANSIT delivery failed (delivery FAILED with the reason; an order OUT_FOR_DELIVERY goes back to PREPARING). The patient is notified.',
+  })
+  markDeliveryFailed(
+    @Arg('orderId', () => ID) orderId: string,
+    @Arg('reason', () => String) reason: string,
+    @Ctx() ctx: PharmacySubgraphContext,
+  ): Promise<Order> {
+    return markDeliveryFailed(ctx, orderId, reason);
+  }
+
+  @Authorized('PHARMACY', 'ADMIN')
+  @Mutation(() => Order, {
+    description:
+      'Pharmacy owner: schedules a FAILED delivery again (SCHEDULED for date, default now; same tracking number; attempts + 1). The patient is notified.',
+  })
+  retryDelivery(
+    @Arg('orderId', () => ID) orderId: string,
+    @Ctx() ctx: PharmacySubgraphContext,
+    @Arg('date', () => Date, { nullable: true }) date?: Date,
+  ): Promise<Order> {
+    return retryDelivery(ctx, orderId, date);
+  }
+
   @FieldResolver(() => Address, { nullable: true })
   address(@Root() delivery: Delivery): Address | null {
     return (delivery.address as Address | null) ?? null;

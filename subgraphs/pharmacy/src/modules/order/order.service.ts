@@ -196,25 +196,42 @@ export async function transition(em: EntityManager, orderId: string, from: Order
     );
     if (!row) return false;
     let tracking: string | null = null;
+    let attempt = 1;
     if (to === OrderStatus.CANCELLED) {
       await restoreStock(run, orderId, row.branchId);
       if (row.prescriptionId) await releaseOrder(run, orderId);
-    } else if (to === OrderStatus.OUT_FOR_DELIVERY) {
-      tracking = trackingNumber();
+      // A delivery scheduled ahead will not happen.
       await run(
-        `insert into deliveries (id, order_id, address, scheduled_for, status, tracking_number)
-         select ?, o.id, o.delivery_address, now(), 'IN_TRANSIT', ? from orders o where o.id = ?`,
-        [randomUUID(), tracking, orderId],
+        `update deliveries set status = 'FAILED', failure_reason = 'order cancelled', updated_at = now() where order_id = ? and status = 'SCHEDULED'`,
+        [orderId],
       );
+    } else if (to === OrderStatus.OUT_FOR_DELIVERY) {
+      // A delivery scheduled ahead (delivery.service.ts) leaves with its own tracking number; leaving
+      // again after a failure counts as another attempt.
+      const [d] = await run<{ trackingNumber: string; attempts: number }>(
+        `update deliveries set status = 'IN_TRANSIT', attempts = attempts + (case when status = 'FAILED' then 1 else 0 end), updated_at = now()
+         where order_id = ? and status in ('SCHEDULED', 'FAILED') returning tracking_number as "trackingNumber", attempts`,
+        [orderId],
+      );
+      tracking = d?.trackingNumber ?? trackingNumber();
+      attempt = d?.attempts ?? 1;
+      if (!d)
+        await run(
+          `insert into deliveries (id, order_id, address, scheduled_for, status, tracking_number)
+           select ?, o.id, o.delivery_address, now(), 'IN_TRANSIT', ? from orders o where o.id = ?`,
+          [randomUUID(), tracking, orderId],
+        );
     } else if (to === OrderStatus.DELIVERED) {
-      const [d] = await run<{ trackingNumber: string }>(
-        `update deliveries set status = 'DELIVERED', updated_at = now() where order_id = ? returning tracking_number as "trackingNumber"`,
+      const [d] = await run<{ trackingNumber: string; attempts: number }>(
+        `update deliveries set status = 'DELIVERED', updated_at = now() where order_id = ? returning tracking_number as "trackingNumber", attempts`,
         [orderId],
       );
       tracking = d?.trackingNumber ?? null;
+      attempt = d?.attempts ?? 1;
     }
     outbox.notify(tx, {
-      idempotencyKey: `order:${orderId}:status:${to}`,
+      // A retried delivery leaves (and arrives) again: later attempts are new messages.
+      idempotencyKey: `order:${orderId}:status:${to}${attempt > 1 ? `:${attempt}` : ''}`,
       userId: row.patientId,
       template: 'order.status_changed',
       variables: { orderId, status: to, trackingNumber: tracking },

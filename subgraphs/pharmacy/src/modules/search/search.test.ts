@@ -155,4 +155,41 @@ describe('catalogue', () => {
     expect(errorCode(badPrice)).toBe('BAD_USER_INPUT');
     expect(ok(await h.call(`{ categories { name } }`)).categories).toEqual([{ name: 'Pain relief' }]);
   });
+  it('admins deactivate and re-activate categories; inactive ones are hidden from public listings', async () => {
+    const admin = h.user('ADMIN');
+    const cat = ok(await h.call(`mutation { createCategory(name: "Seasonal") { id } }`, {}, admin.token)).createCategory;
+    const input = { name: 'Sunscreen SPF 50', categoryId: cat.id };
+    const item = ok(
+      await h.call(`mutation($i: ItemInput!) { createItem(input: $i) { id } }`, { i: input }, cairo.owner.token),
+    ).createItem;
+    const PUBLIC = `query($c: ID!, $id: ID!) { categories { name } products(categoryId: $c) { totalCount } _entities(representations: [{ __typename: "Item", id: $id }]) { ... on Item { category { name } } } }`;
+    const view = async (token?: string) => ok(await h.call(PUBLIC, { c: cat.id, id: item.id }, token));
+    expect(await view()).toMatchObject({ products: { totalCount: 1 }, _entities: [{ category: { name: 'Seasonal' } }] });
+
+    const OFF = `mutation($id: ID!) { deactivateCategory(id: $id) { isActive } }`;
+    expect(errorCode(await h.call(OFF, { id: cat.id }, cairo.owner.token))).toBe('FORBIDDEN');
+    expect(ok(await h.call(OFF, { id: cat.id }, admin.token)).deactivateCategory.isActive).toBe(false);
+    const hidden = await view();
+    expect(hidden.categories.map((c: { name: string }) => c.name)).not.toContain('Seasonal');
+    expect(hidden).toMatchObject({ products: { totalCount: 0 }, _entities: [{ category: null }] });
+    // Admins still see it, and only they may list inactive categories.
+    expect((await view(admin.token))._entities).toEqual([{ category: { name: 'Seasonal' } }]);
+    const ALL = `{ categories(includeInactive: true) { name isActive } }`;
+    expect(ok(await h.call(ALL, {}, admin.token)).categories).toContainEqual({ name: 'Seasonal', isActive: false });
+    expect(errorCode(await h.call(ALL, {}, cairo.owner.token))).toBe('FORBIDDEN');
+    // No new items go into an inactive category.
+    const into = await h.call(
+      `mutation($i: ItemInput!) { createItem(input: $i) { id } }`,
+      { i: { name: 'Hat', categoryId: cat.id } },
+      cairo.owner.token,
+    );
+    expect(into.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'categoryId' }] });
+
+    expect(
+      ok(await h.call(`mutation($id: ID!) { activateCategory(id: $id) { isActive } }`, { id: cat.id }, admin.token))
+        .activateCategory.isActive,
+    ).toBe(true);
+    expect(await view()).toMatchObject({ products: { totalCount: 1 }, _entities: [{ category: { name: 'Seasonal' } }] });
+    expect(errorCode(await h.call(OFF, { id: '00000000-0000-4000-8000-000000000000' }, admin.token))).toBe('NOT_FOUND');
+  });
 });
