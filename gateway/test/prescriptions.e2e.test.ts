@@ -230,6 +230,16 @@ describe('prescriptions through the gateway', () => {
       if (r.errors) expect(code(r)).toBe('NOT_FOUND');
     }
 
+    // Fulfilment: the dispensing pharmacy sees its own order; the doctor sees the dispense but not
+    // the order; another pharmacy is refused.
+    const DISPENSES = `query($id: ID!) { prescription(id: $id) { fulfilment { dispenses { quantity order { id } } } } }`;
+    const asOwner = ok(await sg.query(DISPENSES, { id: prescriptionId }, pharmacy.owner.token)).prescription;
+    expect(asOwner.fulfilment.dispenses).toEqual([{ quantity: 1, order: { id: firstOrderId } }]);
+    const asDoctor = ok(await sg.query(DISPENSES, { id: prescriptionId }, doctor.token)).prescription;
+    expect(asDoctor.fulfilment.dispenses).toEqual([{ quantity: 1, order: null }]);
+    const asOtherPharmacy = (await sg.query(DISPENSES, { id: prescriptionId }, otherOwner.token)) as Res;
+    expect(asOtherPharmacy.data?.prescription ?? null).toBeNull();
+
     // The visit (and its notes) stays with its participants.
     const visit = (await sg.query(
       `query($id: ID!) { prescription(id: $id) { id appointment { notes } } }`,
