@@ -21,6 +21,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -134,6 +135,21 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
     await Promise.all(processes.map((p) => p.stop()));
     haproxy?.kill('SIGTERM');
     for (const url of Object.values(databases)) await dropDatabase(url).catch(() => undefined);
+    // This run's keys only (queues, caches, rate limits under its own prefix).
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}:*`, 'COUNT', 500);
+        if (keys.length) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } catch {
+      /* best effort: the keys are namespaced and harmless */
+    } finally {
+      redis.disconnect();
+    }
     rmSync(work, { recursive: true, force: true });
   };
 
@@ -219,7 +235,7 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
           child.stdout!.on('data', keep);
           child.stderr!.on('data', keep);
           exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-          const deadline = Date.now() + 120_000;
+          const deadline = Date.now() + 180_000;
           while (Date.now() < deadline) {
             if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
             try {
@@ -230,7 +246,7 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
             }
             await sleep(150);
           }
-          throw new Error(`${name} was not ready within 120 s:\n${out}`);
+          throw new Error(`${name} was not ready within 180 s:\n${out}`);
         },
         stop: async () => {
           const child = r.child;
@@ -270,27 +286,31 @@ backend be_${name}
 ${servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`).join('\n')}
 `;
     const config = `global
-  log stderr format raw local0 notice
+  log stderr format raw local0 info
   stats socket ${socket} mode 600 level admin
   maxconn 4096
 defaults
   mode http
   log global
+  option httplog
   option redispatch
   retries 3
   timeout connect 2s
-  timeout client 60s
+  # Idle client connections live longer here than in the client (undici drops them after 4 s),
+  # so the client never reuses a connection HAProxy is closing.
+  timeout client 75s
   timeout server 60s
   timeout tunnel 1h
   timeout check 5s
-  timeout http-keep-alive 10s
+  timeout http-keep-alive 75s
 ${pool('gateway', lb.gateway, gateways)}${SUBGRAPHS.map((s) => pool(s, lb[s], subgraphs[s])).join('')}`;
     writeFileSync(path.join(work, 'haproxy.cfg'), config);
 
     // Auth first (the others fetch its JWKS through HAProxy), so HAProxy comes up before them.
     haproxy = spawn(haproxyBin, ['-db', '-f', path.join(work, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    haproxy.stdout!.on('data', (c: Buffer) => (haproxyOut += c.toString()));
-    haproxy.stderr!.on('data', (c: Buffer) => (haproxyOut += c.toString()));
+    const keepLog = (c: Buffer) => (haproxyOut = (haproxyOut + c.toString()).slice(-400_000));
+    haproxy.stdout!.on('data', keepLog);
+    haproxy.stderr!.on('data', keepLog);
     await Promise.all(subgraphs.auth.map((r) => r.start()));
     const up = async (url: string) => {
       for (let i = 0; i < 100; i++) {
@@ -347,8 +367,11 @@ ${pool('gateway', lb.gateway, gateways)}${SUBGRAPHS.map((s) => pool(s, lb[s], su
           ...processes
             .filter((p) => p.child && (p.child.exitCode !== null || p.child.signalCode !== null))
             .map((p) => `${p.name} exited (${p.child!.exitCode ?? p.child!.signalCode}):\n${p.output().slice(-2000)}`),
-          // Health-check failures (not the planned maintenance of the rolling restart).
-          ...haproxyOut.split('\n').filter((l) => / is DOWN/.test(l)),
+          // Requests HAProxy ended abnormally (termination flags other than ----).
+          ...haproxyOut
+            .split('\n')
+            .filter((l) => /\s(?!----)[-A-Za-z]{4}\s\d+\/\d+\/\d+\/\d+\/\d+\s/.test(l))
+            .slice(-20),
         ].join('\n'),
       stop: stopAll,
     };
