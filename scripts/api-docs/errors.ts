@@ -23,6 +23,9 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   updateAddress: ['BAD_USER_INPUT', 'NOT_FOUND'],
   removeAddress: ['NOT_FOUND'],
   updatePatientProfile: ['BAD_USER_INPUT'],
+  myCareTeam: [],
+  respondToCareAccess: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
+  revokeCareAccess: ['NOT_FOUND'],
   // doctor
   doctors: ['BAD_USER_INPUT'],
   doctor: ['NOT_FOUND'],

@@ -80,6 +80,7 @@ export const authEnv = subgraphEnv('auth').extend({
   AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('per-IP window of the auth limits; also the longest per-account delay'),
   /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
   AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
+  CARE_ACCESS_DAYS: posInt(90).describe("days after a patient's last visit that staff keep access to their health data"),
 });
 
 export const doctorEnv = subgraphEnv('doctor').extend({ DOCTOR_PORT: port(3002) });

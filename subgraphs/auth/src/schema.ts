@@ -6,9 +6,10 @@ import { TokenResolver } from './modules/tokens/token.resolver.js';
 import { PasswordResolver } from './modules/password/password.resolver.js';
 import { AddressResolver } from './modules/address/address.resolver.js';
 import { PatientProfileResolver } from './modules/profile/patient-profile.resolver.js';
+import { CareAccessResolver } from './modules/care/care.resolver.js';
 
 export const buildAuthSchema = () =>
   buildSubgraph({
-    resolvers: [UserResolver, AccountResolver, TokenResolver, PasswordResolver, AddressResolver, PatientProfileResolver],
+    resolvers: [UserResolver, AccountResolver, TokenResolver, PasswordResolver, AddressResolver, PatientProfileResolver, CareAccessResolver],
     referenceResolvers: userReference,
   });

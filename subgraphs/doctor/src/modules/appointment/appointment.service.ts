@@ -221,6 +221,7 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
       startsAt: slot.startsAt,
       endsAt: slot.endsAt,
       notes: input.notes ?? null,
+      bookedBy: user.id,
     } as Appointment,
     { persist: false },
   ); // persisted inside the transaction, after the friendly check
@@ -232,7 +233,8 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
     tx.persist(a);
     recordChange(tx, a, AppointmentEventType.BOOKED, change);
     await tx.flush();
-    await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))]);
+    // The patient's own booking grants the care team; a booking by staff asks the patient (auth).
+    await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))], { appointmentId: a.id });
   });
   await ctx.events.publish(changedEvent(a, AppointmentEventType.BOOKED, change));
   return a;
@@ -267,8 +269,9 @@ async function transition(
     }
     const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
     recordChange(tx, fresh, type, change);
-    if (type === AppointmentEventType.CANCELLED) {
-      // A cancelled appointment no longer grants access to the patient's health data.
+    if (type !== AppointmentEventType.CONFIRMED) {
+      // A cancelled or missed appointment no longer grants access to the patient's health data,
+      // and a completed one starts the expiry clock (auth: CARE_ACCESS_DAYS after the last visit).
       await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
       await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
     }
