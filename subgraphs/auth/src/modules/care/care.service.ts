@@ -52,7 +52,8 @@ export async function applyCareEvent(em: EntityManager, event: CareRelationshipE
       active: event.active,
       ...(event.active ? { grantedBy: 'STAFF' as const, reason: 'appointment' } : {}),
     }));
-  const at = new Date(event.occurredAt);
+  // occurredAt is PostgreSQL's text form ("2026-11-30 22:22:29.145661+00"); only the row compares it exactly.
+  const at = new Date(event.occurredAt.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
   await em.transactional(async (tx) => {
     const conn = tx.getConnection();
     const tctx = tx.getTransactionContext();
@@ -60,7 +61,7 @@ export async function applyCareEvent(em: EntityManager, event: CareRelationshipE
       if (s.active)
         await conn.execute(
           `insert into care_access (patient_id, staff_user_id, status, reason, event_at)
-           values (?, ?, 'REVOKED', '', '-infinity') on conflict (patient_id, staff_user_id) do nothing`,
+           values (?, ?, 'REVOKED', '', 'epoch') on conflict (patient_id, staff_user_id) do nothing`,
           [event.patientId, s.staffUserId],
           'run',
           tctx,
