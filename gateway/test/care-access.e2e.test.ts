@@ -81,7 +81,13 @@ describe('care access by consent (through the gateway)', () => {
   const team = async (token: string) => {
     const res = await sg.query(TEAM, {}, token);
     expect(res.errors).toBeUndefined();
-    return res.data!.myCareTeam as { id: string; status: string; reason: string; expiresAt: string | null; staff: { id: string } }[];
+    return res.data!.myCareTeam as {
+      id: string;
+      status: string;
+      reason: string;
+      expiresAt: string | null;
+      staff: { id: string };
+    }[];
   };
 
   const book = async (token: string, workplaceId: string, startsAt: string, patientId?: string) => {
@@ -94,7 +100,15 @@ describe('care access by consent (through the gateway)', () => {
     const dr = await doctor('Nour');
     const pat = await user('PATIENT');
     const appt = await book(pat.token, dr.workplaceId, kit.slotAt(3, 9));
-    expect((await until(() => profileAs(dr.token, appt), (v) => v.health === 'asthma', 'access')).name).toBe(pat.name);
+    expect(
+      (
+        await until(
+          () => profileAs(dr.token, appt),
+          (v) => v.health === 'asthma',
+          'access',
+        )
+      ).name,
+    ).toBe(pat.name);
     const rows = await team(pat.token);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'ACTIVE', staff: { id: dr.id } });
@@ -148,15 +162,27 @@ describe('care access by consent (through the gateway)', () => {
     const dr = await doctor('Hala');
     const pat = await user('PATIENT');
     const appt = await book(pat.token, dr.workplaceId, kit.slotAt(5, 11));
-    await until(() => profileAs(dr.token, appt), (v) => v.health === 'asthma', 'access');
-    expect((await kit.call(`mutation($id: ID!) { confirmAppointment(id: $id) { id } }`, { id: appt }, dr.token)).errors).toBeUndefined();
+    await until(
+      () => profileAs(dr.token, appt),
+      (v) => v.health === 'asthma',
+      'access',
+    );
+    expect(
+      (await kit.call(`mutation($id: ID!) { confirmAppointment(id: $id) { id } }`, { id: appt }, dr.token)).errors,
+    ).toBeUndefined();
     // The visit took place 91 days ago (CARE_ACCESS_DAYS is 90).
     await doctorSql(
       `update appointments set starts_at = now() - interval '91 days', ends_at = now() - interval '91 days' + interval '30 minutes' where id = ?`,
       [appt],
     );
-    expect((await kit.call(`mutation($id: ID!) { completeAppointment(id: $id) { id } }`, { id: appt }, dr.token)).errors).toBeUndefined();
-    await until(() => profileAs(dr.token, appt), (v) => v.health === 'FORBIDDEN', 'expiry');
+    expect(
+      (await kit.call(`mutation($id: ID!) { completeAppointment(id: $id) { id } }`, { id: appt }, dr.token)).errors,
+    ).toBeUndefined();
+    await until(
+      () => profileAs(dr.token, appt),
+      (v) => v.health === 'FORBIDDEN',
+      'expiry',
+    );
     expect(await team(pat.token)).toEqual([]);
     const [row] = await authSql(`select status, expires_at < now() as past from care_access where patient_id = ?`, [pat.id]);
     expect(row.past).toBe(true);
@@ -167,14 +193,22 @@ describe('care access by consent (through the gateway)', () => {
     const dr = await doctor('Karim');
     const pat = await user('PATIENT');
     const appt = await book(pat.token, dr.workplaceId, kit.slotAt(6, 12));
-    await until(() => profileAs(dr.token, appt), (v) => v.health === 'asthma', 'access');
+    await until(
+      () => profileAs(dr.token, appt),
+      (v) => v.health === 'asthma',
+      'access',
+    );
     const review = await kit.call(
       `mutation($id: ID!) { reviewDoctor(doctorId: $id, status: REJECTED, reason: "licence withdrawn") { verificationStatus } }`,
       { id: dr.doctorId },
       kit.admin.token,
     );
     expect(review.errors).toBeUndefined();
-    await until(() => profileAs(dr.token, appt), (v) => v.health !== 'asthma', 'the rejection');
+    await until(
+      () => profileAs(dr.token, appt),
+      (v) => v.health !== 'asthma',
+      'the rejection',
+    );
     const [row] = await authSql(`select status from care_access where patient_id = ? and staff_user_id = ?`, [pat.id, dr.id]);
     expect(row.status).toBe('REVOKED');
   });
@@ -191,7 +225,11 @@ describe('care access by consent (through the gateway)', () => {
     );
     await kit.call(`mutation($id: ID!) { completeAppointment(id: $id) { id } }`, { id: old }, dr.token);
     const next = await book(upcoming.token, dr.workplaceId, kit.slotAt(8, 14));
-    await until(() => profileAs(dr.token, next), (v) => v.health === 'asthma', 'doctor access');
+    await until(
+      () => profileAs(dr.token, next),
+      (v) => v.health === 'asthma',
+      'doctor access',
+    );
     expect((await profileAs(dr.token, old)).health).toBe('asthma'); // the doctor keeps the recent past patient
 
     const asst = await user('ASSISTANT');
@@ -207,7 +245,11 @@ describe('care access by consent (through the gateway)', () => {
       asst.token,
     );
     expect(accept.errors).toBeUndefined();
-    await until(() => profileAs(asst.token, next), (v) => v.health === 'asthma', 'assistant access');
+    await until(
+      () => profileAs(asst.token, next),
+      (v) => v.health === 'asthma',
+      'assistant access',
+    );
     // Both patients' states were published in the same transaction: the past one is applied too.
     const closed = await profileAs(asst.token, old);
     expect(closed.health).toBe('FORBIDDEN');

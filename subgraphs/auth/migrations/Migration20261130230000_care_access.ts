@@ -21,7 +21,9 @@ export class Migration20261130230000_care_access extends Migration {
       constraint "care_access_patient_id_staff_user_id_unique" unique ("patient_id", "staff_user_id"),
       constraint "care_access_active_was_granted" check ("status" <> 'ACTIVE' or "granted_at" is not null)
     );`);
-    this.addSql(`create index "care_access_staff_idx" on "care_access" ("staff_user_id", "patient_id") where "status" = 'ACTIVE';`);
+    this.addSql(
+      `create index "care_access_staff_idx" on "care_access" ("staff_user_id", "patient_id") where "status" = 'ACTIVE';`,
+    );
     this.addSql(`insert into "care_access" ("patient_id", "staff_user_id", "status", "reason", "event_at")
       select "patient_id", "staff_user_id", 'PENDING', 'care from before consent was asked', "updated_at"
       from "care_relationships" where "active";`);

@@ -10,6 +10,14 @@ import { CareAccessResolver } from './modules/care/care.resolver.js';
 
 export const buildAuthSchema = () =>
   buildSubgraph({
-    resolvers: [UserResolver, AccountResolver, TokenResolver, PasswordResolver, AddressResolver, PatientProfileResolver, CareAccessResolver],
+    resolvers: [
+      UserResolver,
+      AccountResolver,
+      TokenResolver,
+      PasswordResolver,
+      AddressResolver,
+      PatientProfileResolver,
+      CareAccessResolver,
+    ],
     referenceResolvers: userReference,
   });

@@ -24,7 +24,12 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
   migrationsDir,
   buildSchema: buildAuthSchema,
   outboxRelay: { flag: 'AUTH_OUTBOX_RELAY' },
-  consumes: [{ queue: QUEUES.authEvents, handlers: { 'care.changed': (event, { orm, config }) => applyCareEvent(orm, event, config.CARE_ACCESS_DAYS) } }],
+  consumes: [
+    {
+      queue: QUEUES.authEvents,
+      handlers: { 'care.changed': (event, { orm, config }) => applyCareEvent(orm, event, config.CARE_ACCESS_DAYS) },
+    },
+  ],
   jwksPath: '/.well-known/jwks.json',
   createRuntime: async (config, { orm, redis }) => {
     const keys = KeyStore.load({

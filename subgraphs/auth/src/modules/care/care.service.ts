@@ -175,7 +175,12 @@ async function ownRow(tx: EntityManager, patientId: string, id: string): Promise
 }
 
 /** The patient accepts (ACTIVE) or refuses (REVOKED) a PENDING request. */
-export async function respondToCareAccess(em: EntityManager, patientId: string, id: string, accept: boolean): Promise<CareAccess> {
+export async function respondToCareAccess(
+  em: EntityManager,
+  patientId: string,
+  id: string,
+  accept: boolean,
+): Promise<CareAccess> {
   if (!isUuid(id)) throw new NotFoundError('CareAccess');
   return em.fork().transactional(async (tx) => {
     const access = await ownRow(tx, patientId, id);
