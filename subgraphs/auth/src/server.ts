@@ -12,6 +12,7 @@ import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
 import { applyCareEvent } from './modules/care/care.consumer.js';
+import { authRetention } from './retention.js';
 import type { AuthServices, AuthSubgraphContext } from './context.js';
 
 /** The auth subgraph: accounts, tokens, profiles. No env reads here: config comes in. */
@@ -30,6 +31,7 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
       handlers: { 'care.changed': (event, { orm, config }) => applyCareEvent(orm, event, config.CARE_ACCESS_DAYS) },
     },
   ],
+  retention: authRetention,
   jwksPath: '/.well-known/jwks.json',
   createRuntime: async (config, { orm, redis }) => {
     const keys = KeyStore.load({
