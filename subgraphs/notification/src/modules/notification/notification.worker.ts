@@ -10,6 +10,7 @@ import { NotificationChannel, NotificationTemplate } from '../template/template.
 import { renderTemplate, TemplateError } from '../template/template.render.js';
 import { maskEmail, maskPhone, PermanentProviderError, type Provider } from '../providers/index.js';
 import { Notification, NotificationStatus } from './notification.entity.js';
+import { scrubRecipients } from './scrub.js';
 
 /** Security messages: sent whatever the user's opt-outs (also when a producer forgets `critical`). */
 export const CRITICAL_TEMPLATES = new Set(['auth.otp', 'auth.password_reset', 'auth.password_changed', 'auth.account_exists']);
@@ -40,9 +41,11 @@ const FINAL = new Set([
 
 /** Messages stored in history and logs: first line, bounded. */
 const reasonOf = (error: unknown) =>
-  String((error as Error)?.message ?? error)
-    .split('\n')[0]!
-    .slice(0, 500);
+  scrubRecipients(
+    String((error as Error)?.message ?? error)
+      .split('\n')[0]!
+      .slice(0, 500),
+  );
 
 /**
  * The notification worker's job processor (`notification.send`, `notification.reschedule`).
