@@ -7,7 +7,7 @@
  * What a write guarantees:
  * - Transaction boundary: each write is one transaction on a fork of `ctx.em` holding the
  *   appointment change, its outbox rows (notices to patient and doctor, reminder scheduled or
- *   withdrawn) and, for booking and cancellation, the `care.changed` state for auth. All commit
+ *   withdrawn) and, for booking, cancellation, completion and no-show, the `care.changed` state for auth. All commit
  *   or none does. Call these outside a transaction of your own: they are not written to join one.
  *   Reads for messages (names, workplace, staff) and the friendly overlap check
  *   run before the transaction, so it holds locks only for the writes.
