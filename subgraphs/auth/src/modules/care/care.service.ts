@@ -58,14 +58,15 @@ export async function applyCareEvent(em: EntityManager, event: CareRelationshipE
     const conn = tx.getConnection();
     const tctx = tx.getTransactionContext();
     for (const s of [...states].sort((a, b) => a.staffUserId.localeCompare(b.staffUserId))) {
-      if (s.active)
-        await conn.execute(
-          `insert into care_access (patient_id, staff_user_id, status, reason, event_at)
+      // Also for an end: the row (hidden while its reason is empty) remembers the event time, so
+      // an older grant delivered late cannot open access afterwards.
+      await conn.execute(
+        `insert into care_access (patient_id, staff_user_id, status, reason, event_at)
            values (?, ?, 'REVOKED', '', 'epoch') on conflict (patient_id, staff_user_id) do nothing`,
-          [event.patientId, s.staffUserId],
-          'run',
-          tctx,
-        );
+        [event.patientId, s.staffUserId],
+        'run',
+        tctx,
+      );
       // The row lock orders this against the patient's own answers and a racing event.
       const [row] = await conn.execute<{ id: string }[]>(
         `select id from care_access where patient_id = ? and staff_user_id = ? for update`,
