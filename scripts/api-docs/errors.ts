@@ -25,6 +25,9 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   updatePatientProfile: ['BAD_USER_INPUT'],
   myAccessLog: ['BAD_USER_INPUT'],
   auditEvents: ['BAD_USER_INPUT'],
+  myCareTeam: [],
+  respondToCareAccess: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
+  revokeCareAccess: ['NOT_FOUND'],
   // doctor
   doctors: ['BAD_USER_INPUT'],
   doctor: ['NOT_FOUND'],

@@ -55,6 +55,8 @@ const subgraphEnv = (name: string) =>
   commonEnv.extend({
     DATABASE_URL: url(`postgres://postgres@127.0.0.1:5432/${name}_service`),
     DATABASE_POOL_MAX: posInt(10),
+    RETENTION_INTERVAL_SECONDS: posInt(3600).describe('how often each subgraph prunes rows past their retention age'),
+    RETENTION_OUTBOX_DAYS: posInt(7).describe('days a published outbox row (message variables, event data) is kept'),
     /** Apply committed migrations at start-up (off when a deploy step runs `npm run migrate`). */
     MIGRATE_ON_START: bool(true),
     SUBGRAPH_WORKERS: z
@@ -80,6 +82,9 @@ export const authEnv = subgraphEnv('auth').extend({
   AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('per-IP window of the auth limits; also the longest per-account delay'),
   /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
   AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
+  RETENTION_OTP_DAYS: posInt(1).describe('days a one-time code is kept after it expired or was used'),
+  RETENTION_REFRESH_TOKEN_DAYS: posInt(30).describe('days a refresh token is kept after it expired or was revoked'),
+  CARE_ACCESS_DAYS: posInt(90).describe("days after a patient's last visit that staff keep access to their health data"),
 });
 
 export const doctorEnv = subgraphEnv('doctor').extend({
@@ -115,6 +120,7 @@ export const doctorEnv = subgraphEnv('doctor').extend({
 });
 export const notificationEnv = subgraphEnv('notification').extend({
   NOTIFICATION_PORT: port(3003),
+  RETENTION_NOTIFICATION_DAYS: posInt(90).describe('days a finished message keeps its recipient address and provider error'),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Healthcare <no-reply@healthcare.local>'),
   MAIL_CAPTURE_DIR: z.string().default('.mail'),

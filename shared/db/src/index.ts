@@ -3,3 +3,4 @@ export { ensureDatabase, dropDatabase, databaseNameOf, withDatabase, describeDbE
 export { StatementCounter } from './statement-counter.js';
 export { lockInOrder } from './advisory-lock.js';
 export { UuidEntity, CreatedEntity, TimestampedEntity } from './entity-base.js';
+export { pruneOnce, retentionTask, outboxRetention, type RetentionRule } from './retention.js';

@@ -51,6 +51,29 @@ export interface CareRelationshipEvent {
   /** true: relationship exists; false: revoke (e.g. assistant unassigned). */
   active: boolean;
   occurredAt: string;
+  /** Per staff member, what auth needs for consent and expiry (absent on events from before consent). */
+  staff?: CareStaffState[];
+}
+
+/** One staff member's care of a patient, as the doctor subgraph sees it at `occurredAt`. */
+export interface CareStaffState {
+  staffUserId: string;
+  /** A current relationship: a pending, confirmed or completed appointment with an approved doctor. */
+  active: boolean;
+  /** ISO; the end of the latest such appointment (access expires a configured time after it). */
+  lastVisitAt?: string;
+  /** ISO; the end of the latest completed one. */
+  lastCompletedAt?: string;
+  /**
+   * Set when this change grants: PATIENT when the patient booked the appointment themself (their
+   * consent), STAFF when a doctor/assistant booked it (a request the patient accepts first).
+   */
+  grantedBy?: 'PATIENT' | 'STAFF';
+  appointmentId?: string;
+  /** ISO; when the granting appointment was booked (a grant older than the patient's revoke does not reopen). */
+  appointmentBookedAt?: string;
+  /** e.g. "appointment 2026-12-02 09:30 with Dr X". */
+  reason?: string;
 }
 
 /** pharmacy → itself: a delayed job that marks a reservation EXPIRED once its hold lapses. */

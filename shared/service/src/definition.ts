@@ -7,6 +7,7 @@ import type { Logger } from '@hc/logger';
 import type { KeyResolver } from '@hc/auth';
 import type { BaseContext, BuiltSubgraph } from '@hc/graphql';
 import type { CommonConfig } from '@hc/config';
+import type { RetentionRule } from '@hc/db';
 import type { ConsumedQueue } from '@hc/jobs';
 
 export interface SubgraphDeps {
@@ -67,6 +68,11 @@ export interface SubgraphDefinition<Cfg extends CommonConfig & { DATABASE_URL: s
   outboxRelay?: true | { flag: FlagOf<Cfg> };
   /** The queues this subgraph consumes, with a handler per event name (job name = outbox topic). */
   consumes?: ConsumedQueue<EventContext<Cfg>>[];
+  /**
+   * Rows this subgraph keeps for a limited time, besides its published outbox rows (pruned for every
+   * subgraph with an outbox relay after RETENTION_OUTBOX_DAYS): one pruner per subgraph at a time.
+   */
+  retention?: (config: Cfg) => RetentionRule[];
   /** Further queues whose job counts /metrics reports (e.g. one a worker drains). */
   observedQueues?: string[];
   /** Path of the public keys (JWKS) when this subgraph issues tokens: started first by the test harness. */

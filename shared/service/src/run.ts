@@ -1,6 +1,6 @@
 import { createTokenVerifier } from '@hc/auth';
 import { loadConfig, type CommonConfig } from '@hc/config';
-import { createOrm, describeDbError, StatementCounter } from '@hc/db';
+import { createOrm, describeDbError, outboxRetention, retentionTask, StatementCounter } from '@hc/db';
 import { createSubgraphServer, ServiceMetrics, type BaseContext, type RunningServer } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { createEventConsumer, OutboxRelay } from '@hc/jobs';
@@ -187,7 +187,7 @@ export async function runSubgraph<
  * handler may write outbox rows; stopped last, so it still publishes what the consumers wrote).
  */
 function backgroundOf<Cfg extends CommonConfig & { DATABASE_URL: string }>(
-  def: Pick<SubgraphDefinition<Cfg>, 'outboxRelay' | 'consumes'>,
+  def: Pick<SubgraphDefinition<Cfg>, 'name' | 'outboxRelay' | 'consumes' | 'retention'>,
   config: Cfg,
   deps: { orm: Orm; redis: Redis; logger: Logger },
 ): BackgroundTask[] {
@@ -196,6 +196,22 @@ function backgroundOf<Cfg extends CommonConfig & { DATABASE_URL: string }>(
   if (relay === true || (relay && config[relay.flag] === true)) {
     const r = new OutboxRelay({ orm: deps.orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: deps.logger });
     tasks.push({ start: () => r.start(), stop: () => r.stop() });
+  }
+  // Settings of every subgraph's schema (shared/config subgraphEnv); the gateway has none.
+  const keep = config as unknown as { RETENTION_OUTBOX_DAYS?: number; RETENTION_INTERVAL_SECONDS?: number };
+  const rules = [
+    ...(relay && keep.RETENTION_OUTBOX_DAYS ? [outboxRetention(keep.RETENTION_OUTBOX_DAYS)] : []),
+    ...(def.retention?.(config) ?? []),
+  ];
+  if (rules.length && keep.RETENTION_INTERVAL_SECONDS) {
+    const pruner = retentionTask({
+      orm: deps.orm,
+      logger: deps.logger,
+      rules,
+      intervalSeconds: keep.RETENTION_INTERVAL_SECONDS,
+      lockKey: `retention:${def.name}`,
+    });
+    tasks.push(pruner);
   }
   const context: EventContext<Cfg> = { ...deps, config };
   for (const consumed of def.consumes ?? []) {

@@ -1,10 +1,12 @@
 import { Migration20261124000000_init } from './Migration20261124000000_init.js';
 import { Migration20261130000000_verified_channels } from './Migration20261130000000_verified_channels.js';
 import { Migration20261130220000_audit } from './Migration20261130220000_audit.js';
+import { Migration20261130230000_care_access } from './Migration20261130230000_care_access.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
   { name: 'Migration20261124000000_init', class: Migration20261124000000_init },
   { name: 'Migration20261130000000_verified_channels', class: Migration20261130000000_verified_channels },
   { name: 'Migration20261130220000_audit', class: Migration20261130220000_audit },
+  { name: 'Migration20261130230000_care_access', class: Migration20261130230000_care_access },
 ];

@@ -7,6 +7,7 @@ import { PasswordResolver } from './modules/password/password.resolver.js';
 import { AddressResolver } from './modules/address/address.resolver.js';
 import { PatientProfileResolver } from './modules/profile/patient-profile.resolver.js';
 import { AuditResolver } from './modules/audit/audit.resolver.js';
+import { CareAccessResolver } from './modules/care/care.resolver.js';
 
 export const buildAuthSchema = () =>
   buildSubgraph({
@@ -18,6 +19,7 @@ export const buildAuthSchema = () =>
       AddressResolver,
       PatientProfileResolver,
       AuditResolver,
+      CareAccessResolver,
     ],
     referenceResolvers: userReference,
   });

@@ -13,6 +13,7 @@ import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
 import { applyCareEvent } from './modules/care/care.consumer.js';
 import { auditRecordedHandler } from './modules/audit/audit.consumer.js';
+import { authRetention } from './retention.js';
 import type { AuthServices, AuthSubgraphContext } from './context.js';
 
 /** The auth subgraph: accounts, tokens, profiles. No env reads here: config comes in. */
@@ -29,11 +30,12 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
     {
       queue: QUEUES.authEvents,
       handlers: {
-        'care.changed': (event, { orm }) => applyCareEvent(orm, event),
+        'care.changed': (event, { orm, config }) => applyCareEvent(orm, event, config.CARE_ACCESS_DAYS),
         'audit.recorded': (_event, { orm, job }) => auditRecordedHandler(orm)(job),
       },
     },
   ],
+  retention: authRetention,
   jwksPath: '/.well-known/jwks.json',
   createRuntime: async (config, { orm, redis }) => {
     const keys = KeyStore.load({

@@ -3,6 +3,7 @@ import { Migration20261130210000_prescriptions } from './Migration20261130210000
 import { Migration20261130220000_waitlist } from './Migration20261130220000_waitlist.js';
 import { Migration20261130220000_audit } from './Migration20261130220000_audit.js';
 import { Migration20261130223000_documents } from './Migration20261130223000_documents.js';
+import { Migration20261130230000_booked_by } from './Migration20261130230000_booked_by.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261130220000_waitlist', class: Migration20261130220000_waitlist },
   { name: 'Migration20261130220000_audit', class: Migration20261130220000_audit },
   { name: 'Migration20261130223000_documents', class: Migration20261130223000_documents },
+  { name: 'Migration20261130230000_booked_by', class: Migration20261130230000_booked_by },
 ];

@@ -8,6 +8,7 @@ import { seedDefaultTemplates } from './modules/template/template.defaults.js';
 import { twilioStatusRoute } from './modules/receipts/twilio.webhook.js';
 import { applyUserChanged } from './modules/contact/contact.consumer.js';
 import type { NotificationSubgraphContext } from './context.js';
+import { notificationRetention } from './retention.js';
 
 /** The notification subgraph: templates, preferences, history, and the delivery worker. */
 export const notificationSubgraph: SubgraphDefinition<NotificationConfig, NotificationSubgraphContext> = {
@@ -20,6 +21,7 @@ export const notificationSubgraph: SubgraphDefinition<NotificationConfig, Notifi
   buildSchema: buildNotificationSchema,
   // sendNotification writes to this subgraph's own outbox, like every producer.
   outboxRelay: true,
+  retention: notificationRetention,
   consumes: [
     {
       queue: QUEUES.notificationEvents,

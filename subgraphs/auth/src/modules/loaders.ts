@@ -2,7 +2,7 @@ import { byKeys, groupByKeys, loader } from '@hc/graphql';
 import { User } from './user/user.entity.js';
 import { UserAddress } from './address/address.entity.js';
 import { PatientProfile } from './profile/patient-profile.entity.js';
-import { CareRelationship } from './care/care-relationship.entity.js';
+import { CareAccess, CareAccessStatus } from './care/care-access.entity.js';
 import type { AuthSubgraphContext } from '../context.js';
 
 /** Per-request batched lookups: a list of N users costs one query per relation. */
@@ -32,10 +32,12 @@ export const load = {
    */
   caresFor: (ctx: AuthSubgraphContext, staffUserId: string, patientId: string) =>
     loader<string, boolean>(ctx, load.caresFor, async (patientIds) => {
-      const rows = await ctx.em.find(CareRelationship, {
+      // Expiry is exact on read: an ACTIVE row past expires_at opens nothing.
+      const rows = await ctx.em.find(CareAccess, {
         staffUserId,
         patientId: { $in: [...patientIds] },
-        active: true,
+        status: CareAccessStatus.ACTIVE,
+        $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }],
       });
       const allowed = new Set(rows.map((r) => r.patientId));
       return patientIds.map((id) => allowed.has(id));

@@ -2,8 +2,9 @@ import { load } from '../loaders.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 /**
- * Whether the caller is a doctor/assistant with an active care relationship to the patient.
- * Batched per request: a list of patients costs one query.
+ * Whether the caller is a doctor/assistant whose access to the patient's health data is ACTIVE
+ * and not expired (consent given, relationship current). Batched per request: a list of patients
+ * costs one query.
  */
 export async function hasCareRelationship(ctx: AuthSubgraphContext, patientId: string): Promise<boolean> {
   const viewer = ctx.auth.user;

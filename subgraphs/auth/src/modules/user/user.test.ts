@@ -142,7 +142,20 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
       prefix: sg.redisPrefix,
     });
     const send = (active: boolean, occurredAt: string) =>
-      queue.add('care.changed', { patientId: alice.id, staffUserIds: [doctor.id], active, occurredAt }, { jobId: randomUUID() });
+      queue.add(
+        'care.changed',
+        {
+          patientId: alice.id,
+          staffUserIds: [doctor.id],
+          active,
+          occurredAt,
+          // The patient's own booking grants at once (consent; see care.service).
+          staff: [
+            { staffUserId: doctor.id, active, ...(active ? { grantedBy: 'PATIENT' as const, reason: 'appointment' } : {}) },
+          ],
+        },
+        { jobId: randomUUID() },
+      );
     const until = async (pred: (r: { data?: any; errors?: any[] }) => boolean) => {
       for (let i = 0; i < 100; i++) {
         const r = await asDoctor();

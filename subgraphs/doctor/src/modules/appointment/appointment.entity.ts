@@ -68,6 +68,10 @@ export class Appointment extends TimestampedEntity {
   @Field(() => String, { nullable: true })
   cancellationReason?: string | null;
 
+  /** User id of whoever booked (the patient, or a doctor/assistant for them); null on rows from before it was kept. */
+  @Property({ type: 'uuid', nullable: true })
+  bookedBy?: string | null;
+
   /** User id of whoever cancelled. */
   @Property({ type: 'uuid', nullable: true })
   cancelledBy?: string | null;

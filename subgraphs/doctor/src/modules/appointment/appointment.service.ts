@@ -7,7 +7,7 @@
  * What a write guarantees:
  * - Transaction boundary: each write is one transaction on a fork of `ctx.em` holding the
  *   appointment change, its outbox rows (notices to patient and doctor, reminder scheduled or
- *   withdrawn) and, for booking and cancellation, the `care.changed` state for auth. All commit
+ *   withdrawn) and, for booking, cancellation, completion and no-show, the `care.changed` state for auth. All commit
  *   or none does. Call these outside a transaction of your own: they are not written to join one.
  *   Reads for messages (names, workplace, staff) and the friendly overlap check
  *   run before the transaction, so it holds locks only for the writes.
@@ -232,6 +232,7 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
       startsAt: slot.startsAt,
       endsAt: slot.endsAt,
       notes: input.notes ?? null,
+      bookedBy: user.id,
     } as Appointment,
     { persist: false },
   ); // persisted inside the transaction, after the friendly check
@@ -243,7 +244,8 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
     tx.persist(a);
     recordChange(tx, a, AppointmentEventType.BOOKED, change);
     await tx.flush();
-    await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))]);
+    // The patient's own booking grants the care team; a booking by staff asks the patient (auth).
+    await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))], { appointmentId: a.id });
     if (a.notes)
       await auditChange(tx, 'doctor', ctx, {
         action: 'CREATE',
@@ -286,8 +288,9 @@ async function transition(
     }
     const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
     recordChange(tx, fresh, type, change);
-    if (type === AppointmentEventType.CANCELLED) {
-      // A cancelled appointment no longer grants access to the patient's health data.
+    if (type !== AppointmentEventType.CONFIRMED) {
+      // A cancelled or missed appointment no longer grants access to the patient's health data,
+      // and a completed one starts the expiry clock (auth: CARE_ACCESS_DAYS after the last visit).
       await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
       await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
       await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit

@@ -165,7 +165,8 @@ describe('status machine, notifications and reminders', () => {
     const cancelled = rows.filter((r) => r.topic === 'notification.reschedule' && !r.sendAt).map((r) => r.idempotencyKey);
     for (const r of newReminders) expect(cancelled).toContain(r.idempotencyKey);
     const care = rows.filter((r) => r.topic === 'care.changed');
-    expect(care).toHaveLength(0); // care.changed carries the patient id, not the appointment id
+    // care.changed names an appointment only when it grants: here the booking, the patient's own.
+    expect(care.map((r) => r.staff.map((st: any) => st.grantedBy))).toEqual([['PATIENT']]);
     const careRows = await sg.orm.em
       .getConnection()
       .execute<{ payload: any }[]>(
@@ -175,8 +176,9 @@ describe('status machine, notifications and reminders', () => {
     // Booking grants the doctor care of the patient; cancelling the only appointment withdraws it.
     expect(careRows.map((r) => r.payload)).toMatchObject([
       { patientId: patient.id, staffUserIds: [doctor.id], active: true },
-      { patientId: patient.id, staffUserIds: [doctor.id], active: false },
+      { patientId: patient.id, staffUserIds: [doctor.id], active: false, staff: [{ staffUserId: doctor.id, active: false }] },
     ]);
+    expect(careRows[1].payload.staff[0].grantedBy).toBeUndefined();
     expect(careRows[1].payload.occurredAt > careRows[0].payload.occurredAt).toBe(true);
   });
 });

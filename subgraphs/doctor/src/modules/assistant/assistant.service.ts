@@ -24,7 +24,7 @@ export const effectiveStatus = (i: AssistantInvite): InviteStatus =>
  * patient they still serve at another assigned workplace keeps the access). Takes the workplace
  * lock, the same one booking and cancellation take, so care states publish in commit order.
  */
-async function careChangedForWorkplace(em: EntityManager, workplaceId: string, assistantId: string) {
+async function careChangedForWorkplace(em: EntityManager, workplaceId: string, assistantId: string, joined = false) {
   await lockInOrder(em, [`workplace:${workplaceId}`]);
   const rows = await em
     .getConnection()
@@ -34,7 +34,9 @@ async function careChangedForWorkplace(em: EntityManager, workplaceId: string, a
       'all',
       em.getTransactionContext(),
     );
-  for (const r of rows) await publishCareState(em, r.patient_id, [assistantId]);
+  // A joining assistant is granted the patients with upcoming appointments there (each by that
+  // appointment's booking: the patient's own, or a request to them); past patients are not theirs.
+  for (const r of rows) await publishCareState(em, r.patient_id, [assistantId], joined ? 'upcoming' : undefined);
 }
 
 /**
@@ -118,7 +120,7 @@ export async function respondToInvite(ctx: DoctorSubgraphContext, inviteId: stri
         doctorId: invite.doctorId,
       } as AssistantAssignment);
       await tx.flush();
-      await careChangedForWorkplace(tx, invite.workplaceId, user.id);
+      await careChangedForWorkplace(tx, invite.workplaceId, user.id, true);
     }
     return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
   });

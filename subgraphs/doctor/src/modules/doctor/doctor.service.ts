@@ -8,11 +8,13 @@ import {
   toConnection,
 } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
+import { lockInOrder } from '@hc/db';
 import { Doctor, VerificationStatus } from './doctor.entity.js';
 import type { DoctorFilter, DoctorProfileInput } from './doctor.inputs.js';
 import { UserCopy } from '../user/user-copy.entity.js';
 import type { Workplace } from '../workplace/workplace.entity.js';
 import { load } from '../loaders.js';
+import { publishCareStateForDoctor } from '../care.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 
 export const canSeePrivateDoctor = (doctor: Doctor, ctx: DoctorSubgraphContext) =>
@@ -107,6 +109,10 @@ export async function reviewDoctor(
     doctor.verificationStatus = status;
     doctor.reviewReason = reason?.trim() || null;
     doctor.updatedAt = new Date();
+    // A rejected doctor (and their assistants) lose access in this transaction's care events.
+    await lockInOrder(em, [`doctor:${doctor.id}`]);
+    await em.flush();
+    await publishCareStateForDoctor(em, doctor.id);
     outbox.notify(em, {
       idempotencyKey: `doctor:${doctor.id}:review:${doctor.updatedAt.getTime()}`,
       userId: doctor.userId,

@@ -19,6 +19,7 @@ import {
 import { PushSubscription } from '../push/push.entity.js';
 import type { RenderedMessage } from '../template/template.render.js';
 import { Notification, NotificationStatus } from './notification.entity.js';
+import { scrubRecipients } from './scrub.js';
 
 /** Security messages: sent whatever the user's opt-outs (also when a producer forgets `critical`). */
 export const CRITICAL_TEMPLATES = new Set(['auth.otp', 'auth.password_reset', 'auth.password_changed', 'auth.account_exists']);
@@ -49,9 +50,11 @@ const FINAL = new Set([
 
 /** Messages stored in history and logs: first line, bounded. */
 const reasonOf = (error: unknown) =>
-  String((error as Error)?.message ?? error)
-    .split('\n')[0]!
-    .slice(0, 500);
+  scrubRecipients(
+    String((error as Error)?.message ?? error)
+      .split('\n')[0]!
+      .slice(0, 500),
+  );
 
 /**
  * The notification worker's job processor (`notification.send`, `notification.reschedule`).
