@@ -12,3 +12,5 @@ export * from './loaders.js';
 export * from './common-types.js';
 export * from './address.js';
 export * from './subscription-events.js';
+export * from './document-limits.js';
+export * from './gateway-signature.js';
