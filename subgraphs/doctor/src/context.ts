@@ -6,4 +6,6 @@ export interface DoctorSubgraphContext extends BaseContext {
   em: EntityManager;
   /** Publishes appointment changes for subscribers; call after the transaction commits. */
   events: AppointmentEvents;
+  /** Per-patient caps (PATIENT_MAX_UPCOMING_APPOINTMENTS). */
+  caps: { maxUpcomingAppointments: number };
 }

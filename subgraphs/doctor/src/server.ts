@@ -32,7 +32,12 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
     const events = new AppointmentEvents(redis, config.REDIS_PREFIX, logger);
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), events }),
+      buildContext: (base) => ({
+        ...base,
+        em: orm.em.fork(),
+        events,
+        caps: { maxUpcomingAppointments: config.PATIENT_MAX_UPCOMING_APPOINTMENTS },
+      }),
     };
   },
 };

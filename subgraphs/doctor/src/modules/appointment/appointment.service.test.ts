@@ -49,6 +49,7 @@ const contextFor = ({ id, role, email }: { id: string; role: Role; email: string
     clientAddress: '127.0.0.1',
     em: sg.orm.em.fork(),
     events,
+    caps: { maxUpcomingAppointments: 10 },
   };
 };
 
