@@ -26,8 +26,8 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   // doctor
   doctors: ['BAD_USER_INPUT'],
   doctor: ['NOT_FOUND'],
-  upsertDoctorProfile: ['BAD_USER_INPUT', 'CONFLICT:LICENSE_TAKEN'],
-  reviewDoctor: ['BAD_USER_INPUT', 'NOT_FOUND'],
+  upsertDoctorProfile: ['BAD_USER_INPUT'],
+  reviewDoctor: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:LICENSE_TAKEN'],
   pendingDoctors: ['BAD_USER_INPUT'],
   myPrescriptions: ['BAD_USER_INPUT'],
   prescription: ['NOT_FOUND'],
@@ -45,6 +45,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
     'CONFLICT:SLOT_UNAVAILABLE',
     'CONFLICT:WORKPLACE_INACTIVE',
     'CONFLICT:INVALID_STATUS',
+    'CONFLICT:LIMIT_REACHED',
   ],
   confirmAppointment: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
   cancelAppointment: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
@@ -107,6 +108,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
     'CONFLICT:PRESCRIPTION_REQUIRED',
     'CONFLICT:PRESCRIPTION_INVALID',
     'CONFLICT:PRESCRIPTION_EXHAUSTED',
+    'CONFLICT:LIMIT_REACHED',
   ],
   cancelReservation: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS_TRANSITION'],
 };
