@@ -83,11 +83,9 @@ export function verifiedClientAddress(req: IncomingMessage): string {
 }
 
 function refuse(res: Parameters<RequestHandler>[1], status: 401 | 403, message: string) {
-  res
-    .status(status)
-    .json({
-      errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', reason: 'GATEWAY_SIGNATURE' } }],
-    });
+  res.status(status).json({
+    errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', reason: 'GATEWAY_SIGNATURE' } }],
+  });
 }
 
 /**
