@@ -110,6 +110,13 @@ export interface TestSupergraph<N extends string = string> {
     token?: string,
     headers?: Record<string, string>,
   ) => ReturnType<typeof gql<T>>;
+  /** POST an operation straight to one subgraph, signed as the gateway would sign it (what another subgraph's fetch looks like). */
+  subgraphQuery: <T = Record<string, any>>(
+    name: string,
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ) => ReturnType<typeof gql<T>>;
   /** An access token signed with the test key (for callers not created through login). */
   tokenFor: (user: { id?: string; role: Role; email?: string }) => string;
   /** SQL statements sent by each subgraph so far. */
@@ -194,6 +201,11 @@ export async function startSupergraph<N extends string>(
     sharedSecret: sharedSecret || undefined,
     gateway,
     query: (query, variables = {}, token, headers) => gql(url, query, variables, { token, headers }),
+    subgraphQuery: (name, query, variables = {}, token) =>
+      gql((subgraphs as Record<string, TestSubgraph>)[name].graphqlUrl, query, variables, {
+        token,
+        signWith: sharedSecret || undefined,
+      }),
     tokenFor: (user) => signTestToken(keys, user),
     statements: () => Object.fromEntries(names.map((n) => [n, subgraphs[n].counter.total])) as Record<N, number>,
     stop: async () => {
