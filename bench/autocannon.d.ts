@@ -11,6 +11,10 @@ declare module 'autocannon' {
     connections?: number;
     overallRate?: number;
     expectBody?: string;
+    /** Called before each request is sent; what it returns is sent. */
+    requests?: {
+      setupRequest?: (req: { method: string; path: string; headers: Record<string, string>; body?: string }) => unknown;
+    }[];
   }
   interface Result {
     requests: { total: number; average: number };

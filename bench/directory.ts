@@ -18,6 +18,7 @@ import { seedDirectory } from '@hc/doctor-subgraph/testing';
 import {
   counter,
   freePort,
+  gatewaySigned,
   interleaved,
   load,
   postJson,
@@ -173,7 +174,22 @@ async function main() {
   services.push(
     await startService(
       'hive-gateway',
-      [hiveBin, 'supergraph', supergraphPath, '--port', String(port.hive), '--host', '127.0.0.1', '--fork', '1'],
+      // Its config signs subgraph requests like ours (subgraphs refuse anything else).
+      [
+        '--import',
+        './scripts/register.js',
+        hiveBin,
+        'supergraph',
+        supergraphPath,
+        '--config-path',
+        'bench/hive-gateway.config.ts',
+        '--port',
+        String(port.hive),
+        '--host',
+        '127.0.0.1',
+        '--fork',
+        '1',
+      ],
       { NODE_ENV: 'production' },
       url(port.hive, '/healthcheck'),
       url(port.hive),
@@ -183,7 +199,11 @@ async function main() {
   // Same answer everywhere before measuring anything.
   const ours = await postJson(url(port.gateway), body(DIRECTORY, 20));
   const hive = await postJson(url(port.hive), body(DIRECTORY, 20));
-  const direct = await postJson(url(port.doctor), body(DIRECTORY_DIRECT, 20));
+  const direct = await postJson(
+    url(port.doctor),
+    body(DIRECTORY_DIRECT, 20),
+    gatewaySigned(url(port.doctor), body(DIRECTORY_DIRECT, 20)),
+  );
   if (ours.errors || hive.errors || direct.errors)
     throw new Error(JSON.stringify({ ours: ours.errors, hive: hive.errors, direct: direct.errors }));
   const nodes = ours.data.doctors.nodes as { user: { name: string }; workplaces: unknown[] }[];
@@ -194,11 +214,16 @@ async function main() {
   // Warm-up: JIT, query-plan caches, connection pools.
   for (const target of [port.gateway, port.nodedupe, port.cached, port.hive])
     await load('warm', url(target), body(DIRECTORY, 20), { seconds: 2, connections: CONNECTIONS });
-  await load('warm', url(port.doctor), body(DIRECTORY_DIRECT, 20), { seconds: 2, connections: CONNECTIONS });
+  await load('warm', url(port.doctor), body(DIRECTORY_DIRECT, 20), { seconds: 2, connections: CONNECTIONS, signed: true });
 
   // The exact answer each target gives, so a GraphQL error inside a 200 counts as an error.
   const reference = async (p: number, query: string) => {
-    const res = await fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(query, 20) });
+    const sign = p === port.doctor ? gatewaySigned(url(p), body(query, 20)) : {};
+    const res = await fetch(url(p), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...sign },
+      body: body(query, 20),
+    });
     return res.text();
   };
   // What the gateway asks auth for: the 20 users by reference (the second hop of the plan).
@@ -209,7 +234,11 @@ async function main() {
   });
   const expected = {
     auth: await (
-      await fetch(url(port.auth), { method: 'POST', headers: { 'content-type': 'application/json' }, body: entitiesBody })
+      await fetch(url(port.auth), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gatewaySigned(url(port.auth), entitiesBody) },
+        body: entitiesBody,
+      })
     ).text(),
     gateway: await reference(port.gateway, DIRECTORY),
     nodedupe: await reference(port.nodedupe, DIRECTORY),
@@ -225,13 +254,19 @@ async function main() {
   const targets = [
     { name: '(a) our gateway', url: url(port.gateway), body: body(DIRECTORY, 20), expectBody: expected.gateway },
     { name: "(a') our gateway, dedupe off", url: url(port.nodedupe), body: body(DIRECTORY, 20), expectBody: expected.nodedupe },
-    { name: '(b) doctor subgraph direct', url: url(port.doctor), body: body(DIRECTORY_DIRECT, 20), expectBody: expected.doctor },
-    { name: 'auth _entities direct (hop 2)', url: url(port.auth), body: entitiesBody, expectBody: expected.auth },
+    {
+      name: '(b) doctor subgraph direct',
+      url: url(port.doctor),
+      body: body(DIRECTORY_DIRECT, 20),
+      expectBody: expected.doctor,
+      signed: true,
+    },
+    { name: 'auth _entities direct (hop 2)', url: url(port.auth), body: entitiesBody, expectBody: expected.auth, signed: true },
     { name: '(d) Hive Gateway', url: url(port.hive), body: body(DIRECTORY, 20), expectBody: expected.hive },
   ];
   const fanOut = async (target: (typeof targets)[number]) => {
     const before = await doctorRequests();
-    const r = await load(target.name, target.url, target.body, { seconds: 2, connections: CONNECTIONS });
+    const r = await load(target.name, target.url, target.body, { seconds: 2, connections: CONNECTIONS, signed: target.signed });
     return ((await doctorRequests()) - before) / r.requests;
   };
   const oursFetches = await fanOut(targets[0]);

@@ -98,7 +98,9 @@ try {
           // 09:00 Cairo (UTC+2 outside summer time) + k*30 min.
           const startsAt = new Date(base + (firstDay + (i % 10)) * day + 7 * 3600_000 + k * 30 * 60_000).toISOString();
           const t = performance.now();
-          const r = await gql(url, BOOK, { i: { workplaceId: doc.workplaceId, startsAt } }, { token });
+          // Straight to the subgraph: signed as the gateway signs (the harness's shared secret).
+          const signWith = url === sg.url ? undefined : sg.sharedSecret;
+          const r = await gql(url, BOOK, { i: { workplaceId: doc.workplaceId, startsAt } }, { token, signWith });
           latencies.push(performance.now() - t);
           if (r.errors) failures++;
         }

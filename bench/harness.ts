@@ -2,11 +2,13 @@
 // an event loop with what it measures), drives them with autocannon on loopback for a bounded
 // time, and reads counters from /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { signGatewayRequest } from '@hc/graphql';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -29,6 +31,18 @@ export interface Service {
   stop: () => Promise<void>;
 }
 
+/**
+ * The SUBGRAPH_SHARED_SECRET every process of one bench run gets (subgraphs answer only what the
+ * gateway signed, as in production). A bench passes `SUBGRAPH_SHARED_SECRET: ''` to run unsigned.
+ */
+export const BENCH_SHARED_SECRET = randomBytes(32).toString('hex');
+
+/** Headers that make a direct subgraph request look like the gateway's (benches measuring a subgraph alone). */
+export function gatewaySigned(url: string, body: string): Record<string, string> {
+  const target = new URL(url);
+  return signGatewayRequest(BENCH_SHARED_SECRET, { method: 'POST', path: target.pathname + target.search, body });
+}
+
 /** Spawns `args` with this Node (24) and waits for `healthUrl` to answer 200. */
 export async function startService(
   name: string,
@@ -37,9 +51,11 @@ export async function startService(
   healthUrl: string,
   url: string,
 ): Promise<Service> {
+  const childEnv: Record<string, string | undefined> = { ...process.env, SUBGRAPH_SHARED_SECRET: BENCH_SHARED_SECRET, ...env };
+  if (!childEnv.SUBGRAPH_SHARED_SECRET) delete childEnv.SUBGRAPH_SHARED_SECRET;
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Each service's output goes to bench/results/logs/<name>-<bench pid>.log (and its tail into errors).
@@ -115,7 +131,7 @@ export async function load(
   target: string,
   url: string,
   body: string,
-  options: { seconds: number; connections: number; rate?: number; expectBody?: string },
+  options: { seconds: number; connections: number; rate?: number; expectBody?: string; signed?: boolean },
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const instance = autocannon({
@@ -123,6 +139,10 @@ export async function load(
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
+    // Straight to a subgraph: each request signed as the gateway would (a signature lives 30 s).
+    ...(options.signed
+      ? { requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...gatewaySigned(url, body) } }) }] }
+      : {}),
     duration: options.seconds,
     connections: options.connections,
     ...(options.rate ? { overallRate: options.rate } : {}),
@@ -171,7 +191,7 @@ export function merge(parts: LoadResult[]): LoadResult {
  * load during the run (other work on a shared machine) hits every target alike.
  */
 export async function interleaved(
-  targets: { name: string; url: string; body: string; expectBody?: string }[],
+  targets: { name: string; url: string; body: string; expectBody?: string; signed?: boolean }[],
   options: { seconds: number; connections: number; rounds: number },
 ): Promise<LoadResult[]> {
   const parts = targets.map(() => [] as LoadResult[]);
@@ -179,7 +199,12 @@ export async function interleaved(
   for (let round = 0; round < options.rounds; round++) {
     for (const [i, t] of targets.entries()) {
       parts[i].push(
-        await load(t.name, t.url, t.body, { seconds: slice, connections: options.connections, expectBody: t.expectBody }),
+        await load(t.name, t.url, t.body, {
+          seconds: slice,
+          connections: options.connections,
+          expectBody: t.expectBody,
+          signed: t.signed,
+        }),
       );
     }
   }
@@ -195,8 +220,12 @@ export async function counter(metricsUrl: string, name: string): Promise<number>
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-export async function postJson(url: string, body: string): Promise<{ data?: any; errors?: { message: string }[] }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ data?: any; errors?: { message: string }[] }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return (await res.json()) as { data?: any; errors?: { message: string }[] };
 }
 

@@ -2,6 +2,7 @@
 // starts embedded ones, see scripts/embedded/), starts the four subgraphs (each creates and
 // migrates its database) and the gateway, prints the URLs, and stops everything on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, serviceSchemas } from '@hc/config';
@@ -14,6 +15,9 @@ import { clearRuntime, readRuntime, writeRuntime } from './embedded/runtime.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = { ...process.env };
+// Subgraphs answer only requests the gateway signed; outside production a run without a configured
+// key gets a fresh one, shared by every process it starts (production must set its own).
+if (!env.SUBGRAPH_SHARED_SECRET && env.NODE_ENV !== 'production') env.SUBGRAPH_SHARED_SECRET = randomBytes(32).toString('hex');
 const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 const serverUrl = env.DATABASE_URL || DEFAULT_SERVER;

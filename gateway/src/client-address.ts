@@ -1,3 +1,4 @@
+import { CLIENT_HEADER } from '@hc/graphql';
 import { BlockList, isIP } from 'node:net';
 
 /** An address as Node reports it, normalised: "::ffff:10.0.0.1" is the IPv4 10.0.0.1. */
@@ -90,13 +91,15 @@ export function addressBucket(address: string | undefined): string {
 }
 
 /**
- * The one place the client address goes to subgraphs: the header a subgraph reads (auth's
- * per-address limits), replacing anything the client sent under that name.
+ * The one place the client address goes to subgraphs: the gateway's own header, inside the signed
+ * material (subgraph-fetcher.ts signs it), so a subgraph believes it only from the gateway. Any
+ * X-Forwarded-For is dropped: subgraphs never read it.
  */
 export function forwardClientAddress(
   headers: { set(name: string, value: string): void; delete(name: string): void },
   address: string | undefined,
 ): void {
   headers.delete('x-forwarded-for');
-  if (address) headers.set('x-forwarded-for', address);
+  headers.delete(CLIENT_HEADER);
+  if (address) headers.set(CLIENT_HEADER, address);
 }

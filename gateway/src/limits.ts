@@ -1,10 +1,8 @@
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { createRequire } from 'node:module';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import {
   GraphQLError,
-  Kind,
   getNamedType,
   getNullableType,
   getOperationAST,
@@ -15,11 +13,11 @@ import {
   isListType,
   type DocumentNode,
   type GraphQLSchema,
-  type SelectionNode,
   type ValidationRule,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayConfig } from '@hc/config';
+import { createDocumentLimits } from '@hc/graphql';
 
 // The package's ESM build imports graphql/index.mjs, a second graphql realm beside the CommonJS
 // one Apollo uses ("Cannot use GraphQLObjectType from another realm"); its CommonJS build shares ours.
@@ -37,41 +35,6 @@ export type LimitsConfig = Pick<
   | 'QUERY_MAX_COST_NODES'
   | 'NODE_ENV'
 >;
-
-/**
- * Root fields per operation, counting fields reached through fragments at the root. graphql-armor
- * has no such plugin, so this one rule is ours; it rejects before execution like armor's rules.
- */
-export function maxRootFieldsRule(max: number): ValidationRule {
-  return (context) => {
-    const countIn = (selections: readonly SelectionNode[], seen: Set<string>): number => {
-      let n = 0;
-      for (const sel of selections) {
-        if (sel.kind === Kind.FIELD) n += 1;
-        else if (sel.kind === Kind.INLINE_FRAGMENT) n += countIn(sel.selectionSet.selections, seen);
-        else if (!seen.has(sel.name.value)) {
-          seen.add(sel.name.value); // a fragment cycle is reported by graphql's own rule
-          const fragment = context.getFragment(sel.name.value);
-          if (fragment) n += countIn(fragment.selectionSet.selections, seen);
-        }
-      }
-      return n;
-    };
-    return {
-      OperationDefinition(node) {
-        const n = countIn(node.selectionSet.selections, new Set());
-        if (n > max) {
-          context.reportError(
-            new GraphQLError(`Operation has ${n} root fields; the limit is ${max}`, {
-              nodes: [node],
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_ROOT_FIELDS', http: { status: 400 } },
-            }),
-          );
-        }
-      },
-    };
-  };
-}
 
 /** Connection fields wrap their list in `nodes`; the page size is the argument on the connection field. */
 const isConnection = (typeName: string) => typeName.endsWith('Connection');
@@ -166,9 +129,9 @@ function estimatorsFor(listSize: number): ComplexityEstimator[] {
 }
 
 /**
- * Every limit runs before the query is planned or sent to a subgraph. Depth, aliases and
- * directives come from graphql-armor; tokens from graphql-js's parser (counted while parsing, so
- * a 20k-token document is refused before its AST exists); the cost uses graphql-query-complexity in didResolveOperation
+ * Every limit runs before the query is planned or sent to a subgraph. Depth, aliases, directives,
+ * tokens and root fields are the shared document limits (`createDocumentLimits` in @hc/graphql,
+ * which subgraphs apply too); the cost uses graphql-query-complexity in didResolveOperation
  * because weighting lists by `first` needs the variables, which validation rules do not see.
  * Standard validation already rejects fragment cycles; armor's rules also guard against them.
  * Root fields are bounded by the alias limit (a root field appears once per alias) and the cost.
@@ -188,19 +151,8 @@ export interface Limits {
 }
 
 export function createLimits(config: LimitsConfig): Limits {
-  const armor = new ApolloArmor({
-    maxDepth: { n: config.QUERY_MAX_DEPTH, flattenFragments: true },
-    maxAliases: { n: config.QUERY_MAX_ALIASES },
-    maxDirectives: { n: config.QUERY_MAX_DIRECTIVES },
-    // Tokens are limited by graphql-js's own parser (parseOptions.maxTokens, see createLimits'
-    // caller): armor's token plugin throws outside Apollo's error handling and answers 500.
-    maxTokens: { enabled: false },
-    // armor's cost ignores list sizes; ours below weights them by `first`.
-    costLimit: { enabled: false },
-    // "Did you mean ..." would let anyone map the schema while introspection is off.
-    blockFieldSuggestion: { enabled: config.NODE_ENV === 'production' },
-  });
-  const protection = armor.protect();
+  // Depth, aliases, directives, tokens and root fields: the definition every subgraph applies too.
+  const documentLimits = createDocumentLimits(config);
 
   const costPlugin: ApolloServerPlugin = {
     async requestDidStart() {
@@ -212,17 +164,14 @@ export function createLimits(config: LimitsConfig): Limits {
       };
     },
   };
-  // armor is typed against Apollo's CommonJS declarations; the objects are the same plugins.
-  const armorPlugins = protection.plugins as unknown as ApolloServerPlugin[];
-  const validationRules = [...protection.validationRules, maxRootFieldsRule(config.QUERY_MAX_ROOT_FIELDS)];
-  const parseOptions = { maxTokens: config.QUERY_MAX_TOKENS };
+  const { validationRules, parseOptions } = documentLimits;
   const hideSuggestions = (e: GraphQLError) =>
     config.NODE_ENV === 'production' && / Did you mean /.test(e.message)
       ? new GraphQLError(e.message.replace(/ Did you mean .*$/, ''), { extensions: e.extensions })
       : e;
   return {
     validationRules,
-    plugins: [...armorPlugins, costPlugin],
+    plugins: [...documentLimits.plugins, costPlugin],
     parseOptions,
     check(schema, request) {
       let document: DocumentNode;

@@ -79,6 +79,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxSockets: config.SUBGRAPH_MAX_SOCKETS,
     dedupe: config.SUBGRAPH_DEDUPE,
     metrics,
+    sharedSecret: config.SUBGRAPH_SHARED_SECRET,
   });
   // Request-path Redis (rate limits): fail fast rather than queue while Redis is down.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });

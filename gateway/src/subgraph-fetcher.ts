@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { ServiceMetrics } from '@hc/graphql';
+import { CLIENT_HEADER, signGatewayRequest, type ServiceMetrics } from '@hc/graphql';
 
 export interface SubgraphFetcherOptions {
   /** Keep-alive sockets per subgraph origin; requests beyond it queue instead of opening more. */
@@ -7,9 +7,14 @@ export interface SubgraphFetcherOptions {
   /** Share one subgraph fetch between identical queries in flight at the same time. */
   dedupe?: boolean;
   metrics?: ServiceMetrics;
+  /** SUBGRAPH_SHARED_SECRET: every request is signed with it (subgraphs refuse unsigned ones). */
+  sharedSecret?: string;
 }
 
-export type Fetcher = (url: string, init?: { body?: unknown; headers?: Record<string, string> }) => Promise<Response>;
+export type Fetcher = (
+  url: string,
+  init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+) => Promise<Response>;
 
 interface Buffered {
   status: number;
@@ -19,12 +24,12 @@ interface Buffered {
 }
 
 /** Headers that differ per client request without changing the subgraph's answer to a query. */
-const NOT_IN_KEY = new Set(['x-request-id', 'x-forwarded-for', 'content-length']);
+const NOT_IN_KEY = new Set(['x-request-id', 'x-forwarded-for', CLIENT_HEADER, 'content-length']);
 
 /**
  * The fetch the gateway uses for subgraphs: undici over a keep-alive pool bounded per origin
  * (the default make-fetch-happen opens a socket per concurrent request and adds an HTTP cache we
- * do not want), timed per subgraph for /metrics.
+ * do not want), timed per subgraph for /metrics, each request signed for the subgraph (gateway-signature.ts in @hc/graphql).
  *
  * With `dedupe`, identical queries in flight at once (same subgraph, same body, same
  * Authorization) share one subgraph request: under a burst of the same public read the
@@ -40,12 +45,33 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions) {
   });
   const inflight = new Map<string, Promise<Buffered>>();
 
+  /** Signs here, the last step before the wire: the body is final (Apollo serialises it just before calling us). */
+  const signed = (url: string, init: Parameters<Fetcher>[1]) => {
+    if (!options.sharedSecret) return {};
+    const headers = { ...(init?.headers ?? {}) };
+    const target = new URL(url);
+    Object.assign(
+      headers,
+      signGatewayRequest(options.sharedSecret, {
+        method: init?.method ?? 'POST',
+        path: target.pathname + target.search,
+        body: typeof init?.body === 'string' ? init.body : '',
+        client: headers[CLIENT_HEADER] ?? '',
+      }),
+    );
+    return { headers };
+  };
+
   const forSubgraph = (name: string): Fetcher => {
     const timed = async (url: string, init?: Parameters<Fetcher>[1]) => {
       const started = process.hrtime.bigint();
       let ok = false;
       try {
-        const res = (await undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as Response;
+        const res = (await undiciFetch(url, {
+          ...(init as object),
+          ...signed(url, init),
+          dispatcher: agent,
+        })) as unknown as Response;
         ok = res.ok;
         return res;
       } finally {

@@ -41,6 +41,7 @@ export async function extraGateway(
     AUTH_JWKS_URL: `${sg.subgraphs.auth.server.url}/.well-known/jwks.json`,
     JWT_ISSUER: sg.keys.issuer,
     JWT_AUDIENCE: sg.keys.audience,
+    ...(sg.sharedSecret ? { SUBGRAPH_SHARED_SECRET: sg.sharedSecret } : {}),
     ...subgraphUrlEnv(urls),
     ...env,
   });

@@ -31,8 +31,8 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   // doctor
   doctors: ['BAD_USER_INPUT'],
   doctor: ['NOT_FOUND'],
-  upsertDoctorProfile: ['BAD_USER_INPUT', 'CONFLICT:LICENSE_TAKEN'],
-  reviewDoctor: ['BAD_USER_INPUT', 'NOT_FOUND'],
+  upsertDoctorProfile: ['BAD_USER_INPUT'],
+  reviewDoctor: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:LICENSE_TAKEN'],
   pendingDoctors: ['BAD_USER_INPUT'],
   myWaitlist: [],
   revokeInvite: ['NOT_FOUND', 'CONFLICT:INVITE_NOT_PENDING', 'CONFLICT:INVITE_EXPIRED'],
@@ -65,6 +65,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
     'CONFLICT:SLOT_UNAVAILABLE',
     'CONFLICT:WORKPLACE_INACTIVE',
     'CONFLICT:INVALID_STATUS',
+    'CONFLICT:LIMIT_REACHED',
   ],
   confirmAppointment: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
   cancelAppointment: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
@@ -132,6 +133,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
     'CONFLICT:PRESCRIPTION_REQUIRED',
     'CONFLICT:PRESCRIPTION_INVALID',
     'CONFLICT:PRESCRIPTION_EXHAUSTED',
+    'CONFLICT:LIMIT_REACHED',
   ],
   cancelReservation: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS_TRANSITION'],
 };

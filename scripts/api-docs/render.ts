@@ -120,8 +120,8 @@ Every error in a response's \`errors\` carries \`extensions.code\`, one of a clo
 | \`PRESCRIPTION_REQUIRED\` | an item that needs a prescription is ordered or reserved without one |
 | \`PRESCRIPTION_INVALID\` | the prescription is expired, cancelled, another patient's, or does not cover the item |
 | \`PRESCRIPTION_EXHAUSTED\` | the prescription's remaining quantity does not cover the request |
-| \`LICENSE_TAKEN\` | another doctor profile has this licence number |
-| \`LIMIT_REACHED\` | a per-user limit (addresses) is reached |
+| \`LICENSE_TAKEN\` | approving a profile whose licence number another approved profile has (admins only; entering a profile never answers it) |
+| \`LIMIT_REACHED\` | a per-user limit is reached (addresses; a patient's upcoming appointments, active reservations or reserved units) |
 | \`ALREADY_ASSIGNED\`, \`INVITE_PENDING\` | inviting an assistant who already works at, or is already invited to, the workplace |
 | \`INVITE_EXPIRED\`, \`INVITE_NOT_PENDING\` | answering an invite that expired or was already answered or revoked |
 | \`ALREADY_REVOKED\` | revoking an assistant assignment twice |

@@ -41,10 +41,18 @@ describe('loadConfig', () => {
       /TRUSTED_PROXIES: "lb.internal"/,
     );
     expect(() => loadConfig(gatewayEnv, { TRUSTED_PROXIES: '10.0.0.0/40' })).toThrow(/TRUSTED_PROXIES/);
-    const prod = { NODE_ENV: 'production', CACHE_REDIS_URL: 'redis://:pw@cache:6379' };
+    const prod = {
+      NODE_ENV: 'production',
+      CACHE_REDIS_URL: 'redis://:pw@cache:6379',
+      SUBGRAPH_SHARED_SECRET: 'a'.repeat(32),
+    };
     expect(loadConfig(gatewayEnv, prod).CORS_ORIGINS).toBe('');
     expect(() => loadConfig(gatewayEnv, { ...prod, CORS_ORIGINS: 'https://a.example, *' })).toThrow(/CORS_ORIGINS/);
     expect(() => loadConfig(gatewayEnv, { NODE_ENV: 'production' })).toThrow(/CACHE_REDIS_URL/);
+    // Production needs the gateway ↔ subgraph signing key, in the gateway and in every subgraph.
+    for (const schema of [gatewayEnv, authEnv, notificationEnv])
+      expect(() => loadConfig(schema, { ...prod, SUBGRAPH_SHARED_SECRET: '' })).toThrow(/SUBGRAPH_SHARED_SECRET: required/);
+    expect(() => loadConfig(notificationEnv, { SUBGRAPH_SHARED_SECRET: 'short' })).toThrow(/at least 32/);
     // Outside production the caches share REDIS_URL and any origin may be allowed.
     expect(loadConfig(gatewayEnv, { CORS_ORIGINS: '*' }).CACHE_REDIS_URL).toBeUndefined();
   });

@@ -49,7 +49,34 @@ export const commonEnv = z.object({
   JWT_AUDIENCE: z.string().min(1).default('healthcare-api'),
   /** Where the gateway and subgraphs fetch auth's public keys. */
   AUTH_JWKS_URL: url('http://127.0.0.1:3001/.well-known/jwks.json'),
+  SUBGRAPH_SHARED_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe(
+      'HMAC key the gateway signs subgraph requests with and subgraphs verify (same value everywhere); required in production, unset = subgraphs accept unsigned requests',
+    ),
+  // Document limits: the gateway applies them to client documents, every subgraph to what reaches it.
+  QUERY_MAX_DEPTH: posInt(12).describe(
+    'deepest selection a query may have (HTTP 400 before execution); subgraphs allow one more level for `_entities`',
+  ),
+  QUERY_MAX_ALIASES: posInt(15).describe('aliases per operation'),
+  QUERY_MAX_ROOT_FIELDS: posInt(20).describe('top-level fields per operation (fragments at the root included)'),
+  QUERY_MAX_TOKENS: posInt(3000).describe(
+    'lexer tokens per document, counted while parsing; subgraphs allow twice as many (planner-added keys)',
+  ),
+  QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
 });
+
+/** Production refuses to start a gateway or subgraph without the gateway ↔ subgraph signing key. */
+const requireSharedSecret = (env: { NODE_ENV: string; SUBGRAPH_SHARED_SECRET?: string }, ctx: z.RefinementCtx) => {
+  if (env.NODE_ENV === 'production' && !env.SUBGRAPH_SHARED_SECRET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SUBGRAPH_SHARED_SECRET'],
+      message: 'required in production (subgraphs refuse requests the gateway did not sign)',
+    });
+};
 
 const subgraphEnv = (name: string) =>
   commonEnv.extend({
@@ -65,111 +92,129 @@ const subgraphEnv = (name: string) =>
       .describe('processes of this subgraph (node:cluster, one migrator); `auto` = one per core'),
   });
 
-export const authEnv = subgraphEnv('auth').extend({
-  AUTH_PORT: port(3001),
-  /** PEM private key(s) for signing access tokens; in development a key pair is generated into KEYS_DIR. */
-  JWT_PRIVATE_KEY: z.string().optional(),
-  JWT_PRIVATE_KEY_FILE: z.string().optional(),
-  KEYS_DIR: z.string().default('.keys'),
-  ACCESS_TOKEN_TTL_SECONDS: posInt(900),
-  REFRESH_TOKEN_TTL_SECONDS: posInt(7 * 24 * 3600),
-  REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
-  BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
-  /** Attempts per client IP per public auth operation (login, register, ...) per window. */
-  AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
-  /** Back-to-back attempts per account (email, phone, user) and client address before the progressive delay (docs/auth.md). */
-  AUTH_RATE_LIMIT_ACCOUNT: posInt(10).describe('attempts per account and address before the progressive delay (docs/auth.md)'),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('per-IP window of the auth limits; also the longest per-account delay'),
-  /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
-  AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
-  RETENTION_OTP_DAYS: posInt(1).describe('days a one-time code is kept after it expired or was used'),
-  RETENTION_REFRESH_TOKEN_DAYS: posInt(30).describe('days a refresh token is kept after it expired or was revoked'),
-  CARE_ACCESS_DAYS: posInt(90).describe("days after a patient's last visit that staff keep access to their health data"),
-});
+export const authEnv = subgraphEnv('auth')
+  .extend({
+    AUTH_PORT: port(3001),
+    /** PEM private key(s) for signing access tokens; in development a key pair is generated into KEYS_DIR. */
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_PRIVATE_KEY_FILE: z.string().optional(),
+    KEYS_DIR: z.string().default('.keys'),
+    ACCESS_TOKEN_TTL_SECONDS: posInt(900),
+    REFRESH_TOKEN_TTL_SECONDS: posInt(7 * 24 * 3600),
+    REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
+    BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
+    /** Attempts per client IP per public auth operation (login, register, ...) per window. */
+    AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
+    /** Back-to-back attempts per account (email, phone, user) and client address before the progressive delay (docs/auth.md). */
+    AUTH_RATE_LIMIT_ACCOUNT: posInt(10).describe('attempts per account and address before the progressive delay (docs/auth.md)'),
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: posInt(900).describe('per-IP window of the auth limits; also the longest per-account delay'),
+    /** Move auth's outbox rows to BullMQ (off in tests that read the rows themselves). */
+    AUTH_OUTBOX_RELAY: bool(true).describe("run auth's outbox relay (messages and user.changed events to BullMQ)"),
+    RETENTION_OTP_DAYS: posInt(1).describe('days a one-time code is kept after it expired or was used'),
+    RETENTION_REFRESH_TOKEN_DAYS: posInt(30).describe('days a refresh token is kept after it expired or was revoked'),
+    CARE_ACCESS_DAYS: posInt(90).describe("days after a patient's last visit that staff keep access to their health data"),
+  })
+  .superRefine(requireSharedSecret);
 
-export const doctorEnv = subgraphEnv('doctor').extend({
-  DOCTOR_PORT: port(3002),
-  /** How long a freed slot is held for the waitlisted patient it was offered to; fractional values (0.05 = 3 s) serve expiry tests. */
-  WAITLIST_OFFER_MINUTES: z.coerce
-    .number({ error: 'must be a number' })
-    .positive('must be > 0')
-    .max(1440, 'must be at most 1440')
-    .default(15)
-    .describe('how long a freed slot is held for the waitlisted patient it was offered to'),
-  DOCUMENT_STORE: z
-    .enum(['local', 's3'], { error: 'must be local or s3' })
-    .default('local')
-    .describe("where doctors' ID cards and licenses go: `local` disk (served by the doctor subgraph) or `s3`"),
-  DOCUMENTS_DIR: z.string().default('.data/documents').describe('local store: directory of uploaded documents'),
-  DOCUMENTS_PUBLIC_URL: url()
-    .optional()
-    .describe("local store: the doctor subgraph's address as clients reach it (signed URLs); default http://HOST:DOCTOR_PORT"),
-  DOCUMENTS_URL_SECRET: z
-    .string()
-    .min(32, 'must be at least 32 characters')
-    .optional()
-    .describe('local store: HMAC key of signed document URLs; required in production, generated into DOCUMENTS_DIR otherwise'),
-  DOCUMENT_MAX_BYTES: posInt(10 * 1024 * 1024).describe('largest document a doctor may upload'),
-  DOCUMENT_URL_TTL_SECONDS: posInt(300).describe('lifetime of signed upload and download URLs'),
-  S3_BUCKET: z.string().optional().describe('s3 store: bucket (required with DOCUMENT_STORE=s3)'),
-  S3_REGION: z.string().default('us-east-1').describe('s3 store: region'),
-  S3_ENDPOINT: url().optional().describe('s3 store: endpoint of an S3-compatible service (MinIO, R2, ...); unset = AWS'),
-  S3_FORCE_PATH_STYLE: bool(false).describe('s3 store: path-style URLs (most S3-compatible services)'),
-  S3_ACCESS_KEY_ID: z.string().optional().describe("s3 store: access key; unset = the SDK's default credential chain"),
-  S3_SECRET_ACCESS_KEY: z.string().optional().describe('s3 store: secret key (with S3_ACCESS_KEY_ID)'),
-});
-export const notificationEnv = subgraphEnv('notification').extend({
-  NOTIFICATION_PORT: port(3003),
-  RETENTION_NOTIFICATION_DAYS: posInt(90).describe('days a finished message keeps its recipient address and provider error'),
-  SMTP_URL: z.string().optional(),
-  MAIL_FROM: z.string().default('Healthcare <no-reply@healthcare.local>'),
-  MAIL_CAPTURE_DIR: z.string().default('.mail'),
-  WHATSAPP_API_URL: url('https://api.ultramsg.com'),
-  WHATSAPP_INSTANCE_ID: z.string().optional(),
-  WHATSAPP_TOKEN: z.string().optional(),
-  SMS_API_URL: url('https://api.twilio.com'),
-  TWILIO_ACCOUNT_SID: z.string().optional(),
-  TWILIO_AUTH_TOKEN: z.string().optional(),
-  TWILIO_FROM: z.string().optional(),
-  /** Public URL of POST /webhooks/twilio/status as Twilio calls it (signed); unset = no delivery receipts for SMS. */
-  TWILIO_STATUS_CALLBACK_URL: url().optional(),
-  /** SMTP TLS: refuse self-signed certificates (false only for a local relay); require STARTTLS. */
-  SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
-  SMTP_REQUIRE_TLS: bool(false),
-  /** Give up on a provider call after this long (the attempt is retried). */
-  PROVIDER_TIMEOUT_MS: posInt(10_000),
-  RUN_WORKER: bool(true),
-  WORKER_CONCURRENCY: posInt(5),
-  /** Attempts per message before FAILED; at most @hc/jobs NOTIFICATION_MAX_ATTEMPTS (25). */
-  JOB_ATTEMPTS: z.coerce
-    .number({ error: 'must be a number' })
-    .int()
-    .min(1, 'must be >= 1')
-    .max(25, 'must be at most 25')
-    .default(5),
-  /** First retry delay; doubles per attempt (exponential backoff with jitter). */
-  JOB_BACKOFF_MS: posInt(2_000),
-  /** BullMQ job lock: a worker that dies mid-job has its job picked up again after about this long. */
-  WORKER_LOCK_MS: posInt(30_000),
-  VAPID_PUBLIC_KEY: z
-    .string()
-    .optional()
-    .describe(
-      'Web Push VAPID public key (base64url, as browsers take it); outside production generated into KEYS_DIR/vapid.json when unset',
+export const doctorEnv = subgraphEnv('doctor')
+  .extend({
+    DOCTOR_PORT: port(3002),
+    PATIENT_MAX_UPCOMING_APPOINTMENTS: posInt(10).describe(
+      'pending or confirmed future appointments one patient may hold (CONFLICT `LIMIT_REACHED` beyond)',
     ),
-  VAPID_PRIVATE_KEY: z.string().optional().describe('Web Push VAPID private key (base64url); set together with VAPID_PUBLIC_KEY'),
-  VAPID_SUBJECT: z
-    .string()
-    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
-    .default('mailto:no-reply@healthcare.local')
-    .describe('contact the push services may use (VAPID `sub`)'),
-  KEYS_DIR: z.string().default('.keys'),
-});
-export const pharmacyEnv = subgraphEnv('pharmacy').extend({
-  PHARMACY_PORT: port(3004),
-  /** How long reserveItems holds stock; fractional values (e.g. 0.05 = 3 s) serve tests of expiry. */
-  RESERVATION_TTL_MINUTES: z.coerce.number({ error: 'must be a number' }).positive('must be > 0').default(120),
-});
+    /** How long a freed slot is held for the waitlisted patient it was offered to; fractional values (0.05 = 3 s) serve expiry tests. */
+    WAITLIST_OFFER_MINUTES: z.coerce
+      .number({ error: 'must be a number' })
+      .positive('must be > 0')
+      .max(1440, 'must be at most 1440')
+      .default(15)
+      .describe('how long a freed slot is held for the waitlisted patient it was offered to'),
+    DOCUMENT_STORE: z
+      .enum(['local', 's3'], { error: 'must be local or s3' })
+      .default('local')
+      .describe("where doctors' ID cards and licenses go: `local` disk (served by the doctor subgraph) or `s3`"),
+    DOCUMENTS_DIR: z.string().default('.data/documents').describe('local store: directory of uploaded documents'),
+    DOCUMENTS_PUBLIC_URL: url()
+      .optional()
+      .describe("local store: the doctor subgraph's address as clients reach it (signed URLs); default http://HOST:DOCTOR_PORT"),
+    DOCUMENTS_URL_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe('local store: HMAC key of signed document URLs; required in production, generated into DOCUMENTS_DIR otherwise'),
+    DOCUMENT_MAX_BYTES: posInt(10 * 1024 * 1024).describe('largest document a doctor may upload'),
+    DOCUMENT_URL_TTL_SECONDS: posInt(300).describe('lifetime of signed upload and download URLs'),
+    S3_BUCKET: z.string().optional().describe('s3 store: bucket (required with DOCUMENT_STORE=s3)'),
+    S3_REGION: z.string().default('us-east-1').describe('s3 store: region'),
+    S3_ENDPOINT: url().optional().describe('s3 store: endpoint of an S3-compatible service (MinIO, R2, ...); unset = AWS'),
+    S3_FORCE_PATH_STYLE: bool(false).describe('s3 store: path-style URLs (most S3-compatible services)'),
+    S3_ACCESS_KEY_ID: z.string().optional().describe("s3 store: access key; unset = the SDK's default credential chain"),
+    S3_SECRET_ACCESS_KEY: z.string().optional().describe('s3 store: secret key (with S3_ACCESS_KEY_ID)'),
+  })
+  .superRefine(requireSharedSecret);
+export const notificationEnv = subgraphEnv('notification')
+  .extend({
+    NOTIFICATION_PORT: port(3003),
+    RETENTION_NOTIFICATION_DAYS: posInt(90).describe('days a finished message keeps its recipient address and provider error'),
+    SMTP_URL: z.string().optional(),
+    MAIL_FROM: z.string().default('Healthcare <no-reply@healthcare.local>'),
+    MAIL_CAPTURE_DIR: z.string().default('.mail'),
+    WHATSAPP_API_URL: url('https://api.ultramsg.com'),
+    WHATSAPP_INSTANCE_ID: z.string().optional(),
+    WHATSAPP_TOKEN: z.string().optional(),
+    SMS_API_URL: url('https://api.twilio.com'),
+    TWILIO_ACCOUNT_SID: z.string().optional(),
+    TWILIO_AUTH_TOKEN: z.string().optional(),
+    TWILIO_FROM: z.string().optional(),
+    /** Public URL of POST /webhooks/twilio/status as Twilio calls it (signed); unset = no delivery receipts for SMS. */
+    TWILIO_STATUS_CALLBACK_URL: url().optional(),
+    /** SMTP TLS: refuse self-signed certificates (false only for a local relay); require STARTTLS. */
+    SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
+    SMTP_REQUIRE_TLS: bool(false),
+    /** Give up on a provider call after this long (the attempt is retried). */
+    PROVIDER_TIMEOUT_MS: posInt(10_000),
+    RUN_WORKER: bool(true),
+    WORKER_CONCURRENCY: posInt(5),
+    /** Attempts per message before FAILED; at most @hc/jobs NOTIFICATION_MAX_ATTEMPTS (25). */
+    JOB_ATTEMPTS: z.coerce
+      .number({ error: 'must be a number' })
+      .int()
+      .min(1, 'must be >= 1')
+      .max(25, 'must be at most 25')
+      .default(5),
+    /** First retry delay; doubles per attempt (exponential backoff with jitter). */
+    JOB_BACKOFF_MS: posInt(2_000),
+    /** BullMQ job lock: a worker that dies mid-job has its job picked up again after about this long. */
+    WORKER_LOCK_MS: posInt(30_000),
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .optional()
+      .describe(
+        'Web Push VAPID public key (base64url, as browsers take it); outside production generated into KEYS_DIR/vapid.json when unset',
+      ),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .optional()
+      .describe('Web Push VAPID private key (base64url); set together with VAPID_PUBLIC_KEY'),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
+      .default('mailto:no-reply@healthcare.local')
+      .describe('contact the push services may use (VAPID `sub`)'),
+    KEYS_DIR: z.string().default('.keys'),
+  })
+  .superRefine(requireSharedSecret);
+export const pharmacyEnv = subgraphEnv('pharmacy')
+  .extend({
+    PHARMACY_PORT: port(3004),
+    /** How long reserveItems holds stock; fractional values (e.g. 0.05 = 3 s) serve tests of expiry. */
+    RESERVATION_TTL_MINUTES: z.coerce.number({ error: 'must be a number' }).positive('must be > 0').default(120),
+    PATIENT_MAX_ACTIVE_RESERVATIONS: posInt(5).describe(
+      'active (unexpired, unconsumed) reservations one patient may hold (CONFLICT `LIMIT_REACHED` beyond)',
+    ),
+    PATIENT_MAX_RESERVED_UNITS: posInt(50).describe("units across one patient's active reservations"),
+  })
+  .superRefine(requireSharedSecret);
 
 const gatewayFields = commonEnv.extend({
   GATEWAY_PORT: port(3000),
@@ -185,11 +230,6 @@ const gatewayFields = commonEnv.extend({
     .describe(
       'browser origins allowed to call the gateway, comma-separated (`*` = any, refused in production); empty = same origin only',
     ),
-  QUERY_MAX_DEPTH: posInt(12).describe('deepest selection a query may have (HTTP 400 before execution)'),
-  QUERY_MAX_ALIASES: posInt(15).describe('aliases per operation'),
-  QUERY_MAX_ROOT_FIELDS: posInt(20).describe('top-level fields per operation (fragments at the root included)'),
-  QUERY_MAX_TOKENS: posInt(3000).describe('lexer tokens per document, counted while parsing'),
-  QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
   QUERY_MAX_COST: posInt(20_000).describe('cost limit: 1 per field, children times `first` on paged lists'),
   QUERY_LIST_SIZE: posInt(10).describe('items assumed for a list without `first` in the cost'),
   QUERY_MAX_COST_NODES: posInt(10_000).describe(
@@ -254,6 +294,7 @@ export const gatewayEnv = gatewayFields.superRefine((env, ctx) => {
     if (!version || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max)))
       ctx.addIssue({ code: 'custom', path: ['TRUSTED_PROXIES'], message: `"${entry}" is not an address or CIDR` });
   }
+  requireSharedSecret(env, ctx);
   if (env.NODE_ENV !== 'production') return;
   if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*'))
     ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: '`*` is not allowed in production: list the origins' });

@@ -9,6 +9,11 @@ export interface BaseContext {
   logger: Logger;
   /** Per-request DataLoaders (see loaders.ts). */
   loaders: Map<unknown, unknown>;
+  /**
+   * The end client's address: the one the gateway resolved, from its signed header, else the
+   * socket peer. Never a header a client could set (X-Forwarded-For is ignored).
+   */
+  clientAddress: string;
 }
 
 /** Request-scoped values reachable from code without a context argument (formatError, logs). */

@@ -13,3 +13,5 @@ export * from './common-types.js';
 export * from './address.js';
 export * from './subscription-events.js';
 export * from './response-gate.js';
+export * from './document-limits.js';
+export * from './gateway-signature.js';

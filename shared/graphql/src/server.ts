@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -14,6 +14,8 @@ import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
 import { createHttpShell, type ReadinessChecks } from './http-shell.js';
 import { responseGatePlugin } from './response-gate.js';
+import { gatewaySignatureGuard, verifiedClientAddress } from './gateway-signature.js';
+import { subgraphDocumentLimits, type DocumentLimitsConfig } from './document-limits.js';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
@@ -30,6 +32,10 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   metrics?: ServiceMetrics;
   /** Bearer token that opens /metrics and the detailed /ready (else open only outside production). */
   metricsToken?: string;
+  /** SUBGRAPH_SHARED_SECRET: /graphql answers only requests the gateway signed with it (unset: any caller). */
+  sharedSecret?: string;
+  /** The gateway's document limits (depth, aliases, tokens, directives, root fields), applied here too. */
+  documentLimits: DocumentLimitsConfig;
 }
 
 export interface RunningServer {
@@ -75,7 +81,8 @@ export async function authenticate(
 }
 
 /**
- * One subgraph's HTTP server: Apollo Server on /graphql (token verified again here, never
+ * One subgraph's HTTP server: Apollo Server on /graphql behind the gateway signature check
+ * (gateway-signature.ts) and the gateway's document limits, the token verified again here (never
  * trusting identity headers), /health, /ready, graceful drain on stop.
  */
 export async function createSubgraphServer<C extends BaseContext>(
@@ -92,8 +99,11 @@ export async function createSubgraphServer<C extends BaseContext>(
   });
   const { app, httpServer } = shell;
 
+  const limits = subgraphDocumentLimits(options.documentLimits);
   const apollo = new ApolloServer<C>({
     schema: options.schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     formatError: createFormatError({ logger: options.logger }),
     introspection: !options.production,
     csrfPrevention: true,
@@ -105,6 +115,7 @@ export async function createSubgraphServer<C extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       metrics.plugin(),
       responseGatePlugin(options.name, options.logger),
+      ...limits.plugins,
       ...(options.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -113,13 +124,15 @@ export async function createSubgraphServer<C extends BaseContext>(
   options.routes?.(app);
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Signature first: an unsigned, stale or forged request is refused before GraphQL sees it.
+    ...gatewaySignatureGuard({ secret: options.sharedSecret, limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = requestStore.getStore()?.requestId ?? randomUUID();
         const auth = await authenticate(options.verifyToken, req.header('authorization'), requestId);
         const logger = options.logger.child({ requestId });
-        return options.buildContext({ auth, requestId, logger, loaders: new Map() });
+        const clientAddress = verifiedClientAddress(req);
+        return options.buildContext({ auth, requestId, logger, loaders: new Map(), clientAddress });
       },
     }),
   );

@@ -114,6 +114,8 @@ export async function startSubgraph<
     buildContext: runtime.buildContext,
     production: config.NODE_ENV === 'production',
     metricsToken: config.METRICS_TOKEN,
+    sharedSecret: config.SUBGRAPH_SHARED_SECRET,
+    documentLimits: config,
     routes: runtime.routes,
     metrics,
     readiness: {

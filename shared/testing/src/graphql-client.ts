@@ -1,3 +1,5 @@
+import { signGatewayRequest } from '@hc/graphql';
+
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   headers: Headers;
@@ -10,19 +12,28 @@ export async function gql<T = Record<string, any>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    headers?: Record<string, string>;
+    /** sign as the gateway does (a subgraph's URL) */ signWith?: string;
+  } = {},
 ): Promise<GraphQLResponse<T>> {
+  const body = JSON.stringify({ query, variables });
+  const signature = options.signWith
+    ? signGatewayRequest(options.signWith, { method: 'POST', path: new URL(url).pathname, body })
+    : {};
   const res = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...signature,
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body,
   });
-  const body = (await res.json()) as { data?: T; errors?: GraphQLResponse['errors'] };
-  return { status: res.status, headers: res.headers, data: body.data, errors: body.errors };
+  const answer = (await res.json()) as { data?: T; errors?: GraphQLResponse['errors'] };
+  return { status: res.status, headers: res.headers, data: answer.data, errors: answer.errors };
 }
 
 /** The error code of the first error, if any. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { gatewayEnv, loadConfig, type GatewayConfig } from '@hc/config';
@@ -99,6 +100,8 @@ export interface TestSupergraph<N extends string = string> {
   subgraphs: Record<N, TestSubgraph>;
   keys: TestKeys;
   redisPrefix: string;
+  /** The SUBGRAPH_SHARED_SECRET every process of this supergraph shares (a second gateway needs it too). */
+  sharedSecret?: string;
   gateway: RunningGateway;
   /** POST an operation to the gateway. */
   query: <T = Record<string, any>>(
@@ -106,6 +109,13 @@ export interface TestSupergraph<N extends string = string> {
     variables?: Record<string, unknown>,
     token?: string,
     headers?: Record<string, string>,
+  ) => ReturnType<typeof gql<T>>;
+  /** POST an operation straight to one subgraph, signed as the gateway would sign it (what another subgraph's fetch looks like). */
+  subgraphQuery: <T = Record<string, any>>(
+    name: string,
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
   ) => ReturnType<typeof gql<T>>;
   /** An access token signed with the test key (for callers not created through login). */
   tokenFor: (user: { id?: string; role: Role; email?: string }) => string;
@@ -142,8 +152,14 @@ export const subgraphUrlEnv = (urls: Record<string, string>): Record<string, str
  */
 export async function startSupergraph<N extends string>(
   system: SystemUnderTest<N>,
-  options: StartOptions<N> = {},
+  given: StartOptions<N> = {},
 ): Promise<TestSupergraph<N>> {
+  // As in production, subgraphs answer only what the gateway signed: one secret for every process
+  // (a test can pass its own, or an empty string for none).
+  const sharedSecret = given.env?.SUBGRAPH_SHARED_SECRET ?? randomBytes(32).toString('hex');
+  const env = { ...given.env, SUBGRAPH_SHARED_SECRET: sharedSecret };
+  if (!sharedSecret) delete (env as Record<string, string | undefined>).SUBGRAPH_SHARED_SECRET;
+  const options: StartOptions<N> = { ...given, env };
   const keys = options.keys ?? createTestKeys();
   const redisPrefix = options.redisPrefix ?? testRedisPrefix('e2e');
   const names = Object.keys(system.subgraphs) as N[];
@@ -182,8 +198,14 @@ export async function startSupergraph<N extends string>(
     subgraphs,
     keys,
     redisPrefix,
+    sharedSecret: sharedSecret || undefined,
     gateway,
     query: (query, variables = {}, token, headers) => gql(url, query, variables, { token, headers }),
+    subgraphQuery: (name, query, variables = {}, token) =>
+      gql((subgraphs as Record<string, TestSubgraph>)[name].graphqlUrl, query, variables, {
+        token,
+        signWith: sharedSecret || undefined,
+      }),
     tokenFor: (user) => signTestToken(keys, user),
     statements: () => Object.fromEntries(names.map((n) => [n, subgraphs[n].counter.total])) as Record<N, number>,
     stop: async () => {

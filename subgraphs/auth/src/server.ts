@@ -10,7 +10,7 @@ import { jwksRoute } from './modules/keys/jwks.route.js';
 import { TokenService } from './modules/tokens/token.service.js';
 import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
-import { AuthRateLimiter, clientIpRoute, currentClientIp } from './modules/rate-limit/rate-limit.js';
+import { AuthRateLimiter } from './modules/rate-limit/rate-limit.js';
 import { applyCareEvent } from './modules/care/care.consumer.js';
 import { auditRecordedHandler } from './modules/audit/audit.consumer.js';
 import { authRetention } from './retention.js';
@@ -74,7 +74,6 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
       schema,
       routes: (app) => {
         jwksRoute(keys)(app);
-        clientIpRoute(app);
       },
       // auth verifies with its own keys; the other services fetch them from the JWKS route.
       tokenKeys: new StaticKeyResolver(keys.jwks().keys),
@@ -82,7 +81,8 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         ...base,
         em: orm.em.fork(),
         services,
-        clientIp: currentClientIp(),
+        // Only the gateway's signed header or the socket peer: a client-sent X-Forwarded-For never counts.
+        clientIp: base.clientAddress,
         provenUserIds: new Set<string>(),
       }),
     };

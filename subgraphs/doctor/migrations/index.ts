@@ -4,6 +4,7 @@ import { Migration20261130220000_waitlist } from './Migration20261130220000_wait
 import { Migration20261130220000_audit } from './Migration20261130220000_audit.js';
 import { Migration20261130223000_documents } from './Migration20261130223000_documents.js';
 import { Migration20261130230000_booked_by } from './Migration20261130230000_booked_by.js';
+import { Migration20261130220000_non_probing } from './Migration20261130220000_non_probing.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: 'Migration20261130220000_audit', class: Migration20261130220000_audit },
   { name: 'Migration20261130223000_documents', class: Migration20261130223000_documents },
   { name: 'Migration20261130230000_booked_by', class: Migration20261130230000_booked_by },
+  { name: 'Migration20261130220000_non_probing', class: Migration20261130220000_non_probing },
 ];

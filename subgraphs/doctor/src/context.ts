@@ -11,4 +11,6 @@ export interface DoctorSubgraphContext extends BaseContext {
   waitlistOfferMinutes?: number;
   /** Doctors' documents (signed upload/download URLs) and their limits. */
   documents?: DocumentStore & { maxBytes: number; ttlSeconds: number };
+  /** Per-patient caps (PATIENT_MAX_UPCOMING_APPOINTMENTS). */
+  caps: { maxUpcomingAppointments: number };
 }

@@ -46,6 +46,7 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
         events,
         documents,
         waitlistOfferMinutes: config.WAITLIST_OFFER_MINUTES,
+        caps: { maxUpcomingAppointments: config.PATIENT_MAX_UPCOMING_APPOINTMENTS },
       }),
     };
   },

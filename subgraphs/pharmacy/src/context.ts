@@ -5,4 +5,6 @@ export interface PharmacySubgraphContext extends BaseContext {
   em: EntityManager;
   /** RESERVATION_TTL_MINUTES: how long reserveItems holds stock. */
   reservationTtlMinutes: number;
+  /** Per-patient caps (PATIENT_MAX_ACTIVE_RESERVATIONS, PATIENT_MAX_RESERVED_UNITS). */
+  caps: { maxActiveReservations: number; maxReservedUnits: number };
 }

@@ -32,7 +32,15 @@ export const pharmacySubgraph: SubgraphDefinition<PharmacyConfig, PharmacySubgra
     const { schema } = await buildPharmacySchema();
     return {
       schema,
-      buildContext: (base) => ({ ...base, em: orm.em.fork(), reservationTtlMinutes: config.RESERVATION_TTL_MINUTES }),
+      buildContext: (base) => ({
+        ...base,
+        em: orm.em.fork(),
+        reservationTtlMinutes: config.RESERVATION_TTL_MINUTES,
+        caps: {
+          maxActiveReservations: config.PATIENT_MAX_ACTIVE_RESERVATIONS,
+          maxReservedUnits: config.PATIENT_MAX_RESERVED_UNITS,
+        },
+      }),
     };
   },
 };

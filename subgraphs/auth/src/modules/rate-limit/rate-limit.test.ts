@@ -17,11 +17,11 @@ describe('rate limits on public auth operations (Redis, per field resolution)', 
   let sg: TestSupergraph;
   beforeAll(async () => {
     sg = await startSupergraph(supergraph, {
+      // The alias (15) and root-field (20) caps, at the gateway and in auth alike, would refuse
+      // these batches outright; lift them so the per-field count in auth is what is tested.
+      env: { QUERY_MAX_ALIASES: '60', QUERY_MAX_ROOT_FIELDS: '60' },
       envFor: {
         auth: { AUTH_OUTBOX_RELAY: 'false', AUTH_RATE_LIMIT_ACCOUNT: '5', AUTH_RATE_LIMIT_IP: '30' },
-        // The gateway's alias (15) and root-field (20) caps would refuse these batches outright;
-        // lift them so the per-field count in auth is what is tested.
-        gateway: { QUERY_MAX_ALIASES: '60', QUERY_MAX_ROOT_FIELDS: '60' },
       },
     });
   });

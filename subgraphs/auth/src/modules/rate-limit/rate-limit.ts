@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError, ServiceUnavailableError } from '@hc/graphql';
@@ -173,18 +171,3 @@ export class AuthRateLimiter {
       .catch(() => undefined);
   }
 }
-
-const clientIpStore = new AsyncLocalStorage<string>();
-
-/**
- * Remembers the client address for the request: the gateway overwrites `x-forwarded-for` with
- * the peer it saw (clients cannot choose it); direct calls fall back to the socket peer.
- */
-export function clientIpRoute(app: Express): void {
-  app.use('/graphql', (req, _res, next) => {
-    const forwarded = req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    clientIpStore.run(forwarded || req.socket.remoteAddress || 'unknown', next);
-  });
-}
-
-export const currentClientIp = (): string => clientIpStore.getStore() ?? 'unknown';

@@ -151,12 +151,10 @@ describe('access and refresh tokens through the gateway', () => {
     await expectRefused(account.accessToken);
     await expectRefused(second.data!.login.accessToken);
     // Verified again by a subgraph other than auth (shared verifier + revocation marker).
-    const direct = await fetch(sg.subgraphs.doctor.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
-      body: JSON.stringify({ query: '{ __typename }' }),
-    });
+    const direct = await sg.subgraphQuery('doctor', '{ __typename }', {}, account.accessToken);
     expect(direct.status).toBe(401);
+    expect(direct.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(direct.errors?.[0]?.extensions?.reason).toBeUndefined(); // the token, not the gateway signature
     for (const token of [account.refreshToken, second.data!.login.refreshToken]) {
       expect((await sg.query(REFRESH, { token })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }

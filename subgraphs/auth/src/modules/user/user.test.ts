@@ -109,14 +109,12 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
       expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
     // Reaching Alice as an entity (as another subgraph would) does not open her data to Bob either.
-    const entity = await fetch(sg.subgraphs.auth.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.accessToken}` },
-      body: JSON.stringify({
-        query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name addresses { city } } } }`,
-        variables: { r: [{ __typename: 'User', id: alice.id }] },
-      }),
-    }).then((r) => r.json() as Promise<{ errors?: { extensions?: { code?: string } }[] }>);
+    const entity = await sg.subgraphQuery(
+      'auth',
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name addresses { city } } } }`,
+      { r: [{ __typename: 'User', id: alice.id }] },
+      bob.accessToken,
+    );
     expect(entity.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(JSON.stringify(entity)).not.toContain('Luxor');
     // The owner and admins see it.
@@ -129,12 +127,7 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
 
   it('opens health data to a doctor only while a care relationship (care.changed) is active', async () => {
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email patientProfile { medicalHistory } } } }`;
-    const asDoctor = () =>
-      fetch(sg.subgraphs.auth.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${doctor.accessToken}` },
-        body: JSON.stringify({ query, variables: { r: [{ __typename: 'User', id: alice.id }] } }),
-      }).then((r) => r.json() as Promise<{ data?: any; errors?: any[] }>);
+    const asDoctor = () => sg.subgraphQuery('auth', query, { r: [{ __typename: 'User', id: alice.id }] }, doctor.accessToken);
     expect((await asDoctor()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     const queue = new Queue<CareRelationshipEvent>(QUEUES.authEvents, {
@@ -168,7 +161,7 @@ describe('profiles, addresses and who may read them (through the gateway)', () =
       const t0 = Date.now();
       await send(true, new Date(t0).toISOString());
       const allowed = await until((r) => !r.errors);
-      expect(allowed.data._entities[0]).toEqual({ email: alice.email, patientProfile: { medicalHistory: 'asthma' } });
+      expect(allowed.data!._entities[0]).toEqual({ email: alice.email, patientProfile: { medicalHistory: 'asthma' } });
       // A stale event (older than the stored state) changes nothing; a newer revoke closes access.
       await send(false, new Date(t0 - 60_000).toISOString());
       await new Promise((res) => setTimeout(res, 300));

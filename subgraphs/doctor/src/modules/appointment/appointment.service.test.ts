@@ -46,8 +46,10 @@ const contextFor = ({ id, role, email }: { id: string; role: Role; email: string
     requestId,
     logger: sg.logger,
     loaders: new Map(),
+    clientAddress: '127.0.0.1',
     em: sg.orm.em.fork(),
     events,
+    caps: { maxUpcomingAppointments: 10 },
   };
 };
 

@@ -109,6 +109,20 @@ async function assertFree(
   if (clash > 0) throw new ConflictError('The requested time slot is no longer available', 'SLOT_UNAVAILABLE');
 }
 
+/**
+ * A patient holds at most `cap` PENDING or CONFIRMED future appointments (slot hoarding). Call
+ * inside the transaction, after taking the `patient:<id>` lock.
+ */
+async function assertBelowCap(tx: EntityManager, patientId: string, cap: number) {
+  const held = await tx.count(Appointment, {
+    patientId,
+    status: { $in: [AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED] },
+    startsAt: { $gt: new Date() },
+  });
+  if (held >= cap)
+    throw new ConflictError(`This patient already holds ${cap} upcoming appointments, the most allowed`, 'LIMIT_REACHED');
+}
+
 /** The slot of an active workplace starting at `startsAt`, in the future. */
 function requireSlot(wp: Workplace, startsAt: Date) {
   if (startsAt.getTime() <= Date.now()) throw BadUserInputError.field('startsAt', 'startsAt must be in the future');
@@ -241,6 +255,8 @@ export async function bookAppointment(ctx: DoctorSubgraphContext, input: BookApp
   await em.transactional(async (tx) => {
     // Racing bookings of one doctor or patient queue here; the constraints still decide.
     await lockInOrder(tx, [`doctor:${a.doctorId}`, `patient:${a.patientId}`, `workplace:${a.workplaceId}`]);
+    // Counted under the patient lock every booking takes: parallel bookings cannot all pass.
+    await assertBelowCap(tx, a.patientId, ctx.caps.maxUpcomingAppointments);
     tx.persist(a);
     recordChange(tx, a, AppointmentEventType.BOOKED, change);
     await tx.flush();

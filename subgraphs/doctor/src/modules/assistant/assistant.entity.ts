@@ -23,8 +23,13 @@ export class AssistantInvite extends CreatedEntity {
   @Property({ type: 'uuid' })
   doctorId!: string;
 
-  @Property({ type: 'uuid' })
-  assistantId!: string;
+  /** The invited assistant; null when no assistant had the email (such an invite only ever expires). */
+  @Property({ type: 'uuid', nullable: true })
+  assistantId?: string | null;
+
+  /** The email as invited, lower-cased. */
+  @Property({ type: 'string', length: 254, nullable: true })
+  inviteeEmail?: string | null;
 
   @Property({ type: 'uuid' })
   workplaceId!: string;

@@ -86,9 +86,13 @@ export class AssistantResolver {
     return requireDoctor(ctx, invite.doctorId);
   }
 
-  @FieldResolver(() => UserRef)
-  assistant(@Root() invite: AssistantInvite): UserRef {
-    return userRef(invite.assistantId);
+  @FieldResolver(() => UserRef, {
+    nullable: true,
+    description: 'The invited assistant: to the doctor only once the invite was answered (null while pending)',
+  })
+  assistant(@Root() invite: AssistantInvite, @Ctx() ctx: DoctorSubgraphContext): UserRef | null {
+    const id = assistants.inviteAssistantOf(ctx, invite);
+    return id ? userRef(id) : null;
   }
 
   @FieldResolver(() => Workplace)

@@ -40,8 +40,10 @@ async function careChangedForWorkplace(em: EntityManager, workplaceId: string, a
 }
 
 /**
- * Doctor: invites a registered ASSISTANT by email to one of their workplaces. The invite and its
- * notification commit together; at most one PENDING invite per assistant and workplace.
+ * Doctor: invites an assistant by email to one of their workplaces. The answer is the same whether
+ * or not an ASSISTANT has that email (no account probing): the invite is recorded either way; only
+ * a registered assistant is notified and can see and answer it, an invite for any other email just
+ * expires. At most one PENDING invite per invitee and workplace.
  */
 export async function inviteAssistant(ctx: DoctorSubgraphContext, input: InviteAssistantInput): Promise<AssistantInvite> {
   const doctor = await requireMyDoctor(ctx);
@@ -50,45 +52,58 @@ export async function inviteAssistant(ctx: DoctorSubgraphContext, input: InviteA
   const em = ctx.em.fork();
   const wp = await em.findOne(Workplace, { id: input.workplaceId, doctorId: doctor.id });
   if (!wp) throw new NotFoundError('Workplace');
-  const assistant = await em.findOne(UserCopy, { email: { $ilike: input.assistantEmail.trim().replace(/[\\%_]/g, '\\$&') } });
-  if (!assistant || assistant.role !== 'ASSISTANT')
-    throw BadUserInputError.field('assistantEmail', 'no registered assistant has this email');
-  const assigned = await em.count(AssistantAssignment, { assistantId: assistant.userId, workplaceId: wp.id, revokedAt: null });
-  if (assigned > 0) throw new ConflictError('This assistant already works at this workplace', 'ALREADY_ASSIGNED');
+  const email = input.assistantEmail.trim().toLowerCase();
+  const account = await em.findOne(UserCopy, { email: { $ilike: email.replace(/[\\%_]/g, '\\$&') } });
+  const assistantId = account?.role === 'ASSISTANT' ? account.userId : null;
+  if (assistantId) {
+    // The doctor already sees who works at their own workplaces (myAssistants): no probe here.
+    const assigned = await em.count(AssistantAssignment, { assistantId, workplaceId: wp.id, revokedAt: null });
+    if (assigned > 0) throw new ConflictError('This assistant already works at this workplace', 'ALREADY_ASSIGNED');
+  }
+  const invitee = assistantId ? { assistantId } : { assistantId: null, inviteeEmail: email };
   return em.transactional(async (tx) => {
-    // Expired invites stop blocking a new one (the partial unique index covers PENDING rows).
+    // Expired invites stop blocking a new one (the partial unique indexes cover PENDING rows).
     await tx.nativeUpdate(
       AssistantInvite,
-      { assistantId: assistant.userId, workplaceId: wp.id, status: InviteStatus.PENDING, expiresAt: { $lte: new Date() } },
+      { ...invitee, workplaceId: wp.id, status: InviteStatus.PENDING, expiresAt: { $lte: new Date() } },
       { status: InviteStatus.EXPIRED },
     );
-    const pending = await tx.count(AssistantInvite, {
-      assistantId: assistant.userId,
-      workplaceId: wp.id,
-      status: InviteStatus.PENDING,
-    });
+    const pending = await tx.count(AssistantInvite, { ...invitee, workplaceId: wp.id, status: InviteStatus.PENDING });
     if (pending > 0)
       throw new ConflictError('A pending invite already exists for this assistant and workplace', 'INVITE_PENDING');
     const invite = tx.create(AssistantInvite, {
       doctorId: doctor.id,
-      assistantId: assistant.userId,
+      assistantId,
+      inviteeEmail: email,
       workplaceId: wp.id,
       message: input.message?.trim() || null,
     } as AssistantInvite);
     await tx.flush();
-    outbox.notify(tx, {
-      idempotencyKey: `assistant-invite:${invite.id}`,
-      userId: assistant.userId,
-      template: 'assistant.invited',
-      variables: {
-        doctorName: doctor.name ?? '',
-        workplaceName: wp.name,
-        message: invite.message ?? '',
-        expiresAt: invite.expiresAt.toISOString(),
-      },
-    });
+    if (assistantId)
+      outbox.notify(tx, {
+        idempotencyKey: `assistant-invite:${invite.id}`,
+        userId: assistantId,
+        template: 'assistant.invited',
+        variables: {
+          doctorName: doctor.name ?? '',
+          workplaceName: wp.name,
+          message: invite.message ?? '',
+          expiresAt: invite.expiresAt.toISOString(),
+        },
+      });
     return invite;
   });
+}
+
+/**
+ * The invited assistant as the caller may see it: the assistant themself always; the doctor only
+ * once the invite was answered (while it is pending, a User here would tell the doctor that an
+ * assistant account has that email).
+ */
+export function inviteAssistantOf(ctx: DoctorSubgraphContext, invite: AssistantInvite): string | null {
+  if (!invite.assistantId) return null;
+  if (ctx.auth.user?.id === invite.assistantId) return invite.assistantId;
+  return invite.status === InviteStatus.ACCEPTED || invite.status === InviteStatus.DECLINED ? invite.assistantId : null;
 }
 
 /**
@@ -149,13 +164,16 @@ export async function revokeInvite(ctx: DoctorSubgraphContext, inviteId: string)
         status === InviteStatus.EXPIRED ? 'INVITE_EXPIRED' : 'INVITE_NOT_PENDING',
       );
     }
-    const wp = await tx.findOne(Workplace, { id: invite.workplaceId });
-    outbox.notify(tx, {
-      idempotencyKey: `assistant-invite:${invite.id}:revoked`,
-      userId: invite.assistantId,
-      template: 'assistant.invite_revoked',
-      variables: { doctorName: doctor.name ?? '', workplaceName: wp?.name ?? '' },
-    });
+    // An invite to an email with no assistant account was never shown to anyone: nobody to tell.
+    if (invite.assistantId) {
+      const wp = await tx.findOne(Workplace, { id: invite.workplaceId });
+      outbox.notify(tx, {
+        idempotencyKey: `assistant-invite:${invite.id}:revoked`,
+        userId: invite.assistantId,
+        template: 'assistant.invite_revoked',
+        variables: { doctorName: doctor.name ?? '', workplaceName: wp?.name ?? '' },
+      });
+    }
     return tx.findOneOrFail(AssistantInvite, { id: invite.id }, { refresh: true });
   });
 }

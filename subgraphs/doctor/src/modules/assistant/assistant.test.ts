@@ -54,23 +54,46 @@ describe('assistant invites', () => {
     expect(again.errors).toBeUndefined();
   });
 
-  it('only invites registered assistants, only to own workplaces; another assistant cannot answer', async () => {
+  it('answers an invite for an unknown or non-assistant email exactly like one for an assistant (no probing)', async () => {
     const doctor = await kit.createDoctor();
-    const other = await kit.createDoctor();
     const patient = await kit.createUser('PATIENT');
     const assistant = await kit.createUser('ASSISTANT');
-    const notAssistant = await kit.call(
-      INVITE,
-      { i: { assistantEmail: patient.email, workplaceId: doctor.workplaceId } },
-      doctor.token,
-    );
-    expect(notAssistant.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'assistantEmail' }] });
-    const unknown = await kit.call(
-      INVITE,
-      { i: { assistantEmail: 'nobody@example.com', workplaceId: doctor.workplaceId } },
-      doctor.token,
-    );
-    expect(code(unknown)).toBe('BAD_USER_INPUT');
+    const FULL = `mutation($i: InviteAssistantInput!) { inviteAssistant(input: $i) { status message expiresAt assistant { id } workplace { id } } }`;
+    const shape = (r: { data?: any; errors?: unknown }) => {
+      const { expiresAt, ...rest } = r.data?.inviteAssistant ?? {};
+      return { errors: r.errors, rest, expires: typeof expiresAt };
+    };
+    const invite = (email: string) =>
+      kit.call(FULL, { i: { assistantEmail: email, workplaceId: doctor.workplaceId, message: 'Join us' } }, doctor.token);
+    const known = await invite(assistant.email);
+    const nonAssistant = await invite(patient.email);
+    const unknown = await invite(`nobody.${Date.now()}@example.com`);
+    expect(known.errors).toBeUndefined();
+    expect(shape(nonAssistant)).toEqual(shape(known));
+    expect(shape(unknown)).toEqual(shape(known));
+    expect(known.data.inviteAssistant.assistant).toBeNull();
+    // A second invite answers the same CONFLICT in every case.
+    for (const email of [assistant.email, patient.email])
+      expect((await invite(email)).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'INVITE_PENDING' });
+    // The doctor's list shows all three alike; only the assistant is notified and sees theirs.
+    const sent = await kit.call(`{ assistantInvites { status assistant { id } } }`, {}, doctor.token);
+    expect(sent.data.assistantInvites).toEqual(Array(3).fill({ status: 'PENDING', assistant: null }));
+    const notes = await sg.orm.em
+      .getConnection()
+      .execute<{ n: number }[]>(
+        `select count(*)::int as n from outbox where payload->>'template' = 'assistant.invited' and payload->>'userId' in (?, ?)`,
+        [assistant.id, patient.id],
+      );
+    expect(notes[0].n).toBe(1);
+    expect((await kit.call(`{ assistantInvites { id } }`, {}, patient.token)).data?.assistantInvites ?? []).toEqual([]);
+    const mine = await kit.call(`{ assistantInvites { status assistant { id } } }`, {}, assistant.token);
+    expect(mine.data.assistantInvites).toEqual([{ status: 'PENDING', assistant: { id: assistant.id } }]);
+  });
+
+  it('only invites to own workplaces; another assistant cannot answer', async () => {
+    const doctor = await kit.createDoctor();
+    const other = await kit.createDoctor();
+    const assistant = await kit.createUser('ASSISTANT');
     const foreign = await kit.call(
       INVITE,
       { i: { assistantEmail: assistant.email, workplaceId: other.workplaceId } },

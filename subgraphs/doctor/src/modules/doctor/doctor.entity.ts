@@ -28,9 +28,17 @@ export class Doctor extends TimestampedEntity {
   @Field()
   specialization!: string;
 
-  /** Shown to the doctor and admins only (licenseNumberOf in doctor.service.ts). */
-  @Property({ type: 'string', length: 64, unique: true })
+  /**
+   * Shown to the doctor and admins only (licenseNumberOf in doctor.service.ts). Not unique: a
+   * duplicate is accepted as PENDING and flagged (licenseShared) so that the answer never confirms
+   * another doctor's number; the database allows one APPROVED profile per number.
+   */
+  @Property({ type: 'string', length: 64 })
   licenseNumber!: string;
+
+  /** Another profile had this licence number when it was entered: for the admin review. */
+  @Property({ type: 'boolean' })
+  licenseShared: boolean = false;
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true })

@@ -67,12 +67,16 @@ export async function listDoctors(
   return toConnection(cursor);
 }
 
-/** Creates or updates the caller's profile; a changed license number goes back to PENDING review. */
+/**
+ * Creates or updates the caller's profile; a changed license number goes back to PENDING review.
+ * A number another profile already has is accepted the same way (answering "taken" would let any
+ * DOCTOR account confirm other doctors' numbers) and flagged `licenseShared` for the admin, who
+ * cannot approve two profiles with one number (reviewDoctor; a partial unique index).
+ */
 export async function upsertDoctorProfile(ctx: DoctorSubgraphContext, input: DoctorProfileInput): Promise<Doctor> {
   const user = requireUser(ctx.auth);
   const em = ctx.em;
-  const taken = await em.findOne(Doctor, { licenseNumber: input.licenseNumber, userId: { $ne: user.id } });
-  if (taken) throw new ConflictError('This license number is already registered', 'LICENSE_TAKEN');
+  const shared = (await em.count(Doctor, { licenseNumber: input.licenseNumber, userId: { $ne: user.id } })) > 0;
   let doctor = await em.findOne(Doctor, { userId: user.id });
   if (!doctor) {
     doctor = em.create(Doctor, {
@@ -81,10 +85,13 @@ export async function upsertDoctorProfile(ctx: DoctorSubgraphContext, input: Doc
       licenseNumber: input.licenseNumber,
       name: (await em.findOne(UserCopy, { userId: user.id }))?.name ?? null,
     } as Doctor);
-  } else if (doctor.licenseNumber !== input.licenseNumber) {
-    // A new license number has not been checked by an admin.
+  } else if (doctor.licenseNumber !== input.licenseNumber || shared) {
+    // A new (or shared) license number has not been checked by an admin.
     doctor.verificationStatus = VerificationStatus.PENDING;
   }
+  doctor.licenseShared = shared;
+  if (shared)
+    ctx.logger.warn({ doctorId: doctor.id }, 'doctor profile entered a license number another profile has; held for review');
   doctor.specialization = input.specialization.trim();
   doctor.licenseNumber = input.licenseNumber;
   doctor.biography = input.biography ?? null;
@@ -106,6 +113,16 @@ export async function reviewDoctor(
   return ctx.em.transactional(async (em) => {
     const doctor = await em.findOne(Doctor, { id: doctorId });
     if (!doctor) throw new NotFoundError('Doctor');
+    // Admins only: the friendly answer; the partial unique index is the guarantee.
+    if (
+      status === VerificationStatus.APPROVED &&
+      (await em.count(Doctor, {
+        licenseNumber: doctor.licenseNumber,
+        id: { $ne: doctor.id },
+        verificationStatus: VerificationStatus.APPROVED,
+      })) > 0
+    )
+      throw new ConflictError('Another approved doctor profile has this license number', 'LICENSE_TAKEN');
     doctor.verificationStatus = status;
     doctor.reviewReason = reason?.trim() || null;
     doctor.updatedAt = new Date();

@@ -99,7 +99,7 @@ describe('doctor profiles and the public directory', () => {
     expect(rows).toEqual([{ name: 'Queued Person' }]);
   });
 
-  it('admin review: REJECTED needs a reason, the doctor is notified; only admins review; license numbers are unique', async () => {
+  it('admin review: REJECTED needs a reason, the doctor is notified; only admins review; one approved profile per license number', async () => {
     const user = await kit.createUser('DOCTOR');
     const lic = `U-${randomUUID().slice(0, 8)}`;
     const p = await kit.call(
@@ -126,13 +126,33 @@ describe('doctor profiles and the public directory', () => {
       );
     expect(note[0].payload.variables).toEqual({ status: 'REJECTED', reason: 'License scan unreadable' });
 
+    // A number another profile has is answered like any other (no probing): PENDING, flagged for review.
+    const UPSERT = `mutation($l: String!) { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: $l }) { verificationStatus } }`;
     const copycat = await kit.createUser('DOCTOR');
-    const dup = await kit.call(
-      `mutation($l: String!) { upsertDoctorProfile(input: { specialization: "ENT", licenseNumber: $l }) { id } }`,
-      { l: lic },
-      copycat.token,
-    );
-    expect(code(dup)).toBe('CONFLICT');
+    const honest = await kit.createUser('DOCTOR');
+    const dup = await kit.call(UPSERT, { l: lic }, copycat.token);
+    const fresh = await kit.call(UPSERT, { l: `F-${randomUUID().slice(0, 8)}` }, honest.token);
+    expect({ data: dup.data, errors: dup.errors }).toEqual({ data: fresh.data, errors: fresh.errors });
+    expect(dup.data.upsertDoctorProfile.verificationStatus).toBe('PENDING');
+    const flags = await sg.orm.em
+      .getConnection()
+      .execute<{ user_id: string; license_shared: boolean }[]>(
+        `select user_id, license_shared from doctors where user_id in (?, ?)`,
+        [copycat.id, honest.id],
+      );
+    expect(Object.fromEntries(flags.map((f) => [f.user_id, f.license_shared]))).toEqual({
+      [copycat.id]: true,
+      [honest.id]: false,
+    });
+    // The admin may approve one profile per number: the second approval is refused (to the admin only).
+    const [{ id: copyId }] = await sg.orm.em
+      .getConnection()
+      .execute<{ id: string }[]>(`select id from doctors where user_id = ?`, [copycat.id]);
+    expect((await kit.call(REVIEW, { id: copyId, s: 'APPROVED' }, kit.admin.token)).errors).toBeUndefined();
+    expect((await kit.call(REVIEW, { id, s: 'APPROVED' }, kit.admin.token)).errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'LICENSE_TAKEN',
+    });
     const patient = await kit.createUser('PATIENT');
     expect(
       code(

@@ -35,7 +35,7 @@ const local = (url: string) => url.replace(PUBLIC_URL, origin);
 const pdf = (n: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(n - 9)]);
 const png = (n: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(n - 8)]);
 const put = (url: string, body: Buffer, contentType: string) =>
-  fetch(local(url), { method: 'PUT', body, headers: { 'content-type': contentType } });
+  fetch(local(url), { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': contentType } });
 
 async function requestUpload(token: string, kind: string, contentType: string, size: number) {
   const res = await kit.call(REQUEST, { k: kind, t: contentType, s: size }, token);

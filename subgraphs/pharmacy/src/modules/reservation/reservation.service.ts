@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, requireUser } from '@hc/graphql';
 import { addToOutbox } from '@hc/jobs';
+import { lockInOrder } from '@hc/db';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { dispense, releaseCtes } from '../prescription/prescription.sql.js';
 import { Reservation, ReservationStatus } from './reservation.entity.js';
 import type { ReserveInput } from '../order/order.inputs.js';
@@ -24,6 +26,28 @@ export function effectiveStatus(r: Reservation): ReservationStatus {
 }
 
 /**
+ * A patient holds at most `maxActiveReservations` active reservations and `maxReservedUnits` units
+ * across them (stock hoarding). Counted under the `patient:<id>` advisory lock, taken before any
+ * stock row lock, so parallel reservations of one patient are counted one after another.
+ */
+async function assertBelowCaps(tx: EntityManager, patientId: string, units: number, caps: PharmacySubgraphContext['caps']) {
+  await lockInOrder(tx, [`patient:${patientId}`]);
+  const [held] = await sqlRunner(tx)<{ n: number; units: number }>(
+    `select count(distinct r.id)::int as n, coalesce(sum(i.quantity), 0)::int as units
+       from reservations r left join reservation_items i on i.reservation_id = r.id
+      where r.patient_id = ? and r.status = 'ACTIVE' and r.expires_at > now()`,
+    [patientId],
+  );
+  if (held.n >= caps.maxActiveReservations)
+    throw new ConflictError(
+      `You already hold ${caps.maxActiveReservations} active reservations, the most allowed`,
+      'LIMIT_REACHED',
+    );
+  if (held.units + units > caps.maxReservedUnits)
+    throw new ConflictError(`Active reservations may hold at most ${caps.maxReservedUnits} units in all`, 'LIMIT_REACHED');
+}
+
+/**
  * Holds stock at one branch for the patient in one transaction (lock, check, insert the hold and
  * its lines at current prices, schedule the expiry job through the outbox).
  */
@@ -32,6 +56,12 @@ export async function reserveItems(ctx: PharmacySubgraphContext, input: ReserveI
   validateLines(input.items);
   const lines = input.items.map((l) => ({ itemId: l.itemId.toLowerCase(), quantity: l.quantity }));
   const id = await ctx.em.transactional(async (tx) => {
+    await assertBelowCaps(
+      tx,
+      user.id,
+      lines.reduce((n, l) => n + l.quantity, 0),
+      ctx.caps,
+    );
     const run = sqlRunner(tx);
     // Every active hold counts here, the caller's own included: a second reservation is additional stock.
     const claim = await lockAndCheck(run, {

@@ -164,3 +164,56 @@ describe('reservations (3 s TTL)', () => {
     expect(n).toBe(0);
   });
 });
+
+describe('per-patient reservation caps (3 reservations, 10 units)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startPharmacy({ PATIENT_MAX_ACTIVE_RESERVATIONS: '3', PATIENT_MAX_RESERVED_UNITS: '10' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('20 parallel reservations by one patient: exactly 3 succeed, the rest CONFLICT LIMIT_REACHED', async () => {
+    const { branchId, itemIds } = await seedPharmacy(h, { items: [{ name: 'Hoarded', quantity: 500, price: '1.00' }] });
+    const patient = h.user('PATIENT');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        h.call(RESERVE, { input: { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] } }, patient.token),
+      ),
+    );
+    expect(results.filter((r) => !r.errors)).toHaveLength(3);
+    const refused = results.filter((r) => r.errors);
+    expect(refused.map((r) => r.errors![0].extensions?.reason)).toEqual(Array(17).fill('LIMIT_REACHED'));
+    const [row] = await h.sg.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from reservations where patient_id = ? and status = 'ACTIVE'`, [patient.id]);
+    expect(row.n).toBe(3);
+    // Another patient is not affected; cancelling frees a place.
+    expect(
+      ok(await h.call(RESERVE, { input: { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] } }, h.user('PATIENT').token)),
+    ).toBeTruthy();
+    const mine = results.find((r) => !r.errors)!.data!.reserveItems.id;
+    ok(await h.call(CANCEL, { id: mine }, patient.token));
+    ok(await h.call(RESERVE, { input: { branchId, items: [{ itemId: itemIds[0], quantity: 1 }] } }, patient.token));
+  });
+
+  it('caps the units held across active reservations, counted in parallel too', async () => {
+    const { branchId, itemIds } = await seedPharmacy(h, { items: [{ name: 'Bulk', quantity: 500, price: '1.00' }] });
+    const patient = h.user('PATIENT');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        h.call(RESERVE, { input: { branchId, items: [{ itemId: itemIds[0], quantity: 4 }] } }, patient.token),
+      ),
+    );
+    // 4 + 4 fit in 10 units; a third 4 would make 12.
+    expect(results.filter((r) => !r.errors)).toHaveLength(2);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.reason === 'LIMIT_REACHED')).toHaveLength(4);
+    const tooMany = await h.call(
+      RESERVE,
+      { input: { branchId, items: [{ itemId: itemIds[0], quantity: 11 }] } },
+      h.user('PATIENT').token,
+    );
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIMIT_REACHED' });
+  });
+});
