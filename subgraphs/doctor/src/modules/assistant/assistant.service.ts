@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, requireUser } from '@hc/graphql';
+import { ConflictError, ForbiddenError, NotFoundError, requireUser } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { lockInOrder } from '@hc/db';
 import { AssistantAssignment, AssistantInvite, InviteStatus } from './assistant.entity.js';
