@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { authEnv, type AuthConfig } from '@hc/config';
 import { createTokenVerifier, redisRevocationCheck, revokeTokensIssuedBefore, StaticKeyResolver } from '@hc/auth';
-import { OutboxRelay } from '@hc/jobs';
+import { OutboxRelay, reconcileSettings } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildAuthSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -59,7 +59,15 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
       careConsumer({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }),
     ];
     if (config.AUTH_OUTBOX_RELAY) {
-      background.push(new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger }));
+      background.push(
+        new OutboxRelay({
+          orm,
+          redisUrl: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+          logger,
+          reconcile: reconcileSettings(config),
+        }),
+      );
     }
     const { schema } = await buildAuthSchema();
     return {

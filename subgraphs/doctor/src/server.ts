@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { doctorEnv, type DoctorConfig } from '@hc/config';
-import { createConsumer, OutboxRelay, QUEUES } from '@hc/jobs';
+import { createConsumer, OutboxRelay, reconcileSettings, QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildDoctorSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -25,7 +25,13 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
   createRuntime: async (config, { orm, redis, logger }) => {
     const { schema } = await buildDoctorSchema();
     const events = new AppointmentEvents(redis, config.REDIS_PREFIX, logger);
-    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    const relay = new OutboxRelay({
+      orm,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger,
+      reconcile: reconcileSettings(config),
+    });
     const users = createConsumer({
       queue: QUEUES.doctorEvents,
       redisUrl: config.REDIS_URL,

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { NotificationConfig } from '@hc/config';
+import { createRedis, type NotificationConfig } from '@hc/config';
 import type { Logger } from '@hc/logger';
-import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, type UserChangedEvent } from '@hc/jobs';
+import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, reconcileSettings, type UserChangedEvent } from '@hc/jobs';
 import { applyUserChanged } from './modules/contact/contact.consumer.js';
 import { DeliveryProcessor, notificationBackoff } from './modules/notification/notification.worker.js';
+import { NotificationReconciler } from './modules/notification/notification.reconciler.js';
 import { createProviders } from './modules/providers/index.js';
 
 export interface BackgroundTask {
@@ -15,7 +15,7 @@ export interface BackgroundTask {
 
 /** The notifications queue as seen by admins (counts, failed jobs, retry) and by reschedules. */
 export function createOpsQueue(config: NotificationConfig) {
-  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const connection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
   connection.on('error', () => undefined);
   const queue = new Queue(QUEUES.notifications, { connection, prefix: config.REDIS_PREFIX });
   queue.on('error', () => undefined);
@@ -66,6 +66,13 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
     concurrency: 5,
     handler: (job) => applyUserChanged(deps.orm, job),
   });
+  const reconciler = new NotificationReconciler({
+    ...reconcileSettings(config),
+    orm: deps.orm,
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    logger: deps.logger,
+  });
   // Stopped in reverse order: delivery drains first, the queue handle it uses closes last.
   return [
     {
@@ -77,5 +84,6 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
     },
     { start: () => contacts.start(), stop: () => contacts.stop() },
     { start: () => delivery.start(), stop: () => delivery.stop() },
+    { start: () => reconciler.start(), stop: () => reconciler.stop() },
   ];
 }

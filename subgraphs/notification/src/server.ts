@@ -1,5 +1,5 @@
 import { notificationEnv, type NotificationConfig } from '@hc/config';
-import { OutboxRelay } from '@hc/jobs';
+import { OutboxRelay, reconcileSettings } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildNotificationSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -24,7 +24,13 @@ export const notificationSubgraph: SubgraphDefinition<NotificationConfig, Notifi
     if (config.NODE_ENV === 'production' && !config.SMTP_URL) logger.warn('SMTP_URL is not set: email messages will fail');
     const ops = createOpsQueue(config);
     // sendNotification writes to this subgraph's own outbox, like every producer.
-    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    const relay = new OutboxRelay({
+      orm,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger,
+      reconcile: reconcileSettings(config),
+    });
     const receipts =
       config.TWILIO_STATUS_CALLBACK_URL && config.TWILIO_AUTH_TOKEN
         ? twilioStatusRoute({ orm, authToken: config.TWILIO_AUTH_TOKEN, callbackUrl: config.TWILIO_STATUS_CALLBACK_URL, logger })

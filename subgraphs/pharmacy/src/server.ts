@@ -1,6 +1,13 @@
 import { pharmacyEnv, type PharmacyConfig } from '@hc/config';
 import type { Job } from 'bullmq';
-import { OutboxRelay, QUEUES, createConsumer, type PrescriptionChangedEvent, type ReservationExpireEvent } from '@hc/jobs';
+import {
+  OutboxRelay,
+  reconcileSettings,
+  QUEUES,
+  createConsumer,
+  type PrescriptionChangedEvent,
+  type ReservationExpireEvent,
+} from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildPharmacySchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
@@ -19,7 +26,13 @@ export const pharmacySubgraph: SubgraphDefinition<PharmacyConfig, PharmacySubgra
   buildSchema: buildPharmacySchema,
   createRuntime: async (config, { orm, logger }) => {
     const { schema } = await buildPharmacySchema();
-    const relay = new OutboxRelay({ orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger });
+    const relay = new OutboxRelay({
+      orm,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger,
+      reconcile: reconcileSettings(config),
+    });
     // pharmacy-events also receives auth's user.changed; this subgraph keeps no user copy, so those are acknowledged.
     const events = createConsumer<ReservationExpireEvent | PrescriptionChangedEvent>({
       queue: QUEUES.pharmacyEvents,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
+import { createRedis, sentinelTarget } from '@hc/config';
 import { addToOutbox, outbox, QUEUES, type NotificationRequest } from '@hc/jobs';
 import { gql, signTestToken, startTestSubgraph, TEST_REDIS_URL, testRedisPrefix } from '@hc/testing';
 import type { Role } from '@hc/auth';
@@ -60,7 +61,17 @@ export async function waitFor<T>(
 export async function startNotificationPipeline(env: Record<string, string>) {
   const prefix = testRedisPrefix('notif');
   const sub = await startTestSubgraph('notification', { env, redisPrefix: prefix });
-  const queue = new Queue(QUEUES.notifications, { connection: { url: TEST_REDIS_URL }, prefix });
+  // REDIS_URL in env: a private Redis (tests that flush or kill it), possibly behind Sentinel.
+  const target = env.REDIS_SENTINELS
+    ? sentinelTarget({
+        sentinels: env.REDIS_SENTINELS,
+        name: env.REDIS_SENTINEL_NAME ?? 'mymaster',
+        baseUrl: env.REDIS_URL ?? TEST_REDIS_URL,
+      })
+    : (env.REDIS_URL ?? TEST_REDIS_URL);
+  const connection = createRedis(target, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const queue = new Queue(QUEUES.notifications, { connection, prefix });
   const orm = sub.orm;
   return {
     sub,
@@ -111,6 +122,7 @@ export async function startNotificationPipeline(env: Record<string, string>) {
     stop: async () => {
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
+      connection.disconnect();
       await sub.stop();
     },
   };
