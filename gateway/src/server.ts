@@ -12,7 +12,6 @@ import { createRedis, type GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
 import { createFormatError, requestIdOf, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
-import type { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
 import { RedisKeyValueCache } from './redis-cache.js';
 import { responseCachePlugins } from './response-cache.js';
