@@ -120,10 +120,11 @@ export async function startNotificationPipeline(env: Record<string, string>) {
     query: <T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string) =>
       gql<T>(sub.graphqlUrl, query, variables, { token }),
     stop: async () => {
+      // The subgraph (and its reconcilers) first: they would re-enqueue what obliterate removes.
+      await sub.stop();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       connection.disconnect();
-      await sub.stop();
     },
   };
 }
