@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, serviceSchemas } from '@hc/config';
+import { ConfigError, loadConfig, redactRedisTarget, serviceSchemas } from '@hc/config';
 import { describeDbError, withDatabase } from '@hc/db';
 import { launcherEnv, type LauncherConfig } from './embedded/config.ts';
 import { chooseDatabase, chooseRedis } from './embedded/decide.ts';
@@ -271,7 +271,7 @@ if (!stopping) {
     Health / ready     ${g}/health  ${g}/ready
     Subgraphs          ${services.map((s) => `${s} :${port(s)}`).join(', ')}
     Databases          ${dbLine}
-    Redis              ${privateRedis ? `private redis-server at ${privateRedis.url} (no persistence)` : redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}
+    Redis              ${privateRedis ? `private redis-server at ${privateRedis.url} (no persistence)` : redactRedisTarget(env.REDIS_SENTINELS ? String(configs.gateway.REDIS_URL) : redisUrl)}
   Press Ctrl-C to stop.
 `);
 }

@@ -51,7 +51,7 @@ export const commonEnv = z.object({
     .optional()
     .refine((v) => v === undefined || isSentinelList(v), { error: 'must be host:port[,host:port…]' })
     .describe(
-      'Redis Sentinel addresses, comma-separated host:port; when set the master comes from Sentinel (REDIS_URL then only gives password and db)',
+      'Redis Sentinel addresses (host:port,…); when set the master comes from Sentinel and REDIS_URL gives only password and db',
     ),
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster').describe('master name watched by the sentinels'),
   REDIS_SENTINEL_PASSWORD: z.string().optional().describe("the sentinels' own password (requirepass on the sentinels), if any"),
@@ -74,11 +74,11 @@ const subgraphEnv = (name: string) =>
       .default(1)
       .describe('processes of this subgraph (node:cluster, one migrator); `auto` = one per core'),
     RECONCILE_INTERVAL_SECONDS: posInt(60).describe(
-      'how often the reconciler re-enqueues jobs Redis lost (published outbox rows, QUEUED notifications); one runner per database',
+      'how often the reconciler re-enqueues jobs Redis lost (outbox rows, QUEUED notifications); one runner per database',
     ),
     RECONCILE_MIN_AGE_SECONDS: posInt(60).describe('work younger than this is not checked (its job may still be on its way)'),
     RECONCILE_WINDOW_SECONDS: posInt(6 * 3600).describe(
-      'published outbox rows checked for a lost job for this long (and scheduled messages until sendAt + this); keep below a day',
+      'how long published outbox rows (scheduled messages: past their sendAt) are checked for a lost job; keep below a day',
     ),
   });
 
