@@ -6,6 +6,8 @@ import { startFakes, providerEnv, startNotificationPipeline, waitFor, type Pipel
 
 // Redis loses every job (FLUSHALL on a private redis-server: the shared one is never flushed);
 // the reconcilers rebuild them from the databases and each message still goes out once, on time.
+type Produced = Awaited<ReturnType<Pipeline['produce']>>;
+
 let redis: RedisProcess;
 let fakes: Awaited<ReturnType<typeof startFakes>>;
 let p: Pipeline;
@@ -30,12 +32,12 @@ const reconciled = async () =>
   ((await register.getSingleMetric('jobs_reconciled_total')?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
 
 it('re-enqueues 20 scheduled and 10 waiting messages after FLUSHALL; each is sent once, at its time', async () => {
-  const users = [];
+  const users: Awaited<ReturnType<Pipeline['userChanged']>>[] = [];
   for (let i = 0; i < 30; i++) users.push(await p.userChanged({ email: `user${i}.reconcile@example.com`, phone: null }));
   for (const u of users) await p.contactKnown(u.userId);
 
   const sendAt = new Date(Date.now() + 9_000).toISOString();
-  const reminders = [];
+  const reminders: Produced[] = [];
   for (const u of users.slice(0, 20))
     reminders.push(
       await p.produce({ userId: u.userId, template: 'appointment.booked', channel: 'EMAIL', sendAt, variables: vars }),
@@ -46,7 +48,7 @@ it('re-enqueues 20 scheduled and 10 waiting messages after FLUSHALL; each is sen
 
   // The other 10 wait in the queue: published by the relay, not yet taken by a worker.
   await p.queue.pause();
-  const waiting = [];
+  const waiting: Produced[] = [];
   for (const u of users.slice(20))
     waiting.push(await p.produce({ userId: u.userId, template: 'appointment.booked', channel: 'EMAIL', variables: vars }));
   await waitFor('10 published', async () => {
