@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, register } from 'prom-client';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { createRedis } from '@hc/config';
 import type { Logger } from '@hc/logger';
 import { route } from './topics.js';
@@ -48,8 +48,12 @@ export interface ReconcileLoopOptions {
   lockKey: string;
   intervalMs: number;
   logger: Logger;
-  /** One pass; returns how many jobs it re-enqueued. */
-  run: () => Promise<number>;
+  /**
+   * One pass; returns how many jobs it re-enqueued. Its SQL goes through `tx`, the transaction
+   * that holds the lock: a second connection would wait forever on a one-backend database (the
+   * embedded PGlite of `npm start`).
+   */
+  run: (tx: EntityManager) => Promise<number>;
 }
 
 /**
@@ -76,7 +80,7 @@ export class ReconcileLoop {
           tx.getTransactionContext(),
         );
       if (!row?.locked) return null;
-      return this.options.run();
+      return this.options.run(tx);
     });
   }
 
@@ -150,6 +154,25 @@ export class QueueSet {
     return gone;
   }
 
+  /** Which of these job ids BullMQ holds as failed or completed. One round trip. */
+  async finished(queue: string, jobIds: string[]): Promise<Set<string>> {
+    if (jobIds.length === 0) return new Set();
+    const q = this.get(queue);
+    const pipeline = this.redis.pipeline();
+    for (const id of jobIds) {
+      pipeline.zscore(q.toKey('failed'), id);
+      pipeline.zscore(q.toKey('completed'), id);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const done = new Set<string>();
+    jobIds.forEach((id, i) => {
+      const [failed, completed] = [results[2 * i], results[2 * i + 1]];
+      if (failed?.[0] || completed?.[0]) throw failed?.[0] ?? completed?.[0];
+      if (failed?.[1] !== null || completed?.[1] !== null) done.add(id);
+    });
+    return done;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.redis.disconnect();
@@ -168,9 +191,10 @@ export interface OutboxReconcilerOptions extends ReconcileSettings {
  * The producer's half of "no job can vanish": outbox rows marked published whose job Redis no
  * longer holds are published again under the same job id (the outbox id), with the delays the
  * relay would give them. Checked: rows published within `windowMs` (BullMQ keeps finished jobs
- * for a day, so a finished job is not mistaken for a lost one), and notification rows whose
- * sendAt is not yet past that window (reminders set days ahead). Consumers are idempotent by
- * job id / delivery record, so a re-publish of work already done changes nothing.
+ * for a day, so a finished job is not mistaken for a lost one; outbox_published_idx). A reminder
+ * set days ahead is not this side's concern after that: the worker recorded it at once, and the
+ * notification reconciler rebuilds it from that record. Consumers are idempotent by job id /
+ * delivery record, so a re-publish of work already done changes nothing.
  */
 export class OutboxReconciler {
   readonly loop: ReconcileLoop;
@@ -183,14 +207,15 @@ export class OutboxReconciler {
       lockKey: 'outbox',
       intervalMs: options.intervalMs,
       logger: options.logger,
-      run: () => this.reconcile(),
+      run: (tx) => this.reconcile(tx),
     });
   }
 
-  /** One pass without the lock (tests, the loop). */
-  async reconcile(): Promise<number> {
+  /** One pass (the loop passes its locked transaction; tests call it without). */
+  async reconcile(em: EntityManager = this.options.orm.em.fork()): Promise<number> {
     await this.queues.ready();
-    const conn = this.options.orm.em.fork().getConnection();
+    const conn = em.getConnection();
+    const trx = em.getTransactionContext();
     const batch = this.options.batchSize ?? 500;
     let after: { at: string; id: string } | null = null;
     let requeued = 0;
@@ -199,20 +224,12 @@ export class OutboxReconciler {
       const rows: { id: string; topic: string; payload: unknown; cursor: string }[] = await conn.execute(
         `select id, topic, payload, published_at::text as cursor from outbox
          where published_at is not null and published_at < now() - (? * interval '1 millisecond')
-           and (published_at > now() - (? * interval '1 millisecond')
-             or (topic = 'notification.send' and payload->>'sendAt' ~ '^\\d{4}-\\d\\d-\\d\\dT'
-                 and (payload->>'sendAt')::timestamptz > now() - (? * interval '1 millisecond')))
+           and published_at > now() - (? * interval '1 millisecond')
            and (?::timestamptz is null or (published_at, id) > (?::timestamptz, ?::uuid))
          order by published_at, id limit ?`,
-        [
-          this.options.minAgeMs,
-          this.options.windowMs,
-          this.options.windowMs,
-          after?.at ?? null,
-          after?.at ?? null,
-          after?.id ?? null,
-          batch,
-        ],
+        [this.options.minAgeMs, this.options.windowMs, after?.at ?? null, after?.at ?? null, after?.id ?? null, batch],
+        'all',
+        trx,
       );
       if (rows.length === 0) break;
       const deliveries = rows.flatMap((row) => {

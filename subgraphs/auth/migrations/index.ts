@@ -1,4 +1,8 @@
 import { Migration20261124000000_init } from './Migration20261124000000_init.js';
+import { Migration20261130220000_outbox_published_idx } from './Migration20261130220000_outbox_published_idx.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
-export const migrations = [{ name: 'Migration20261124000000_init', class: Migration20261124000000_init }];
+export const migrations = [
+  { name: 'Migration20261124000000_init', class: Migration20261124000000_init },
+  { name: 'Migration20261130220000_outbox_published_idx', class: Migration20261130220000_outbox_published_idx },
+];

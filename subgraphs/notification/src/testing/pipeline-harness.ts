@@ -72,6 +72,7 @@ export async function startNotificationPipeline(env: Record<string, string>) {
   const connection = createRedis(target, { maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
   const queue = new Queue(QUEUES.notifications, { connection, prefix });
+  queue.on('error', () => undefined);
   const orm = sub.orm;
   return {
     sub,

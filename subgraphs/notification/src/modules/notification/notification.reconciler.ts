@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@hc/logger';
 import {
   QUEUES,
@@ -21,7 +21,8 @@ export interface NotificationReconcilerOptions extends ReconcileSettings {
 /**
  * The notification database is the source of truth for pending messages: a delivery record
  * still QUEUED whose BullMQ job Redis no longer holds (restart without persistence, failover,
- * FLUSHALL) is re-enqueued under the same job id, delayed until its (possibly moved) sendAt.
+ * FLUSHALL) — or holds as failed/completed although the record is not final — is re-enqueued
+ * under the same job id, delayed until its (possibly moved) sendAt.
  * Delivery stays exactly-once through the record itself: a job for a message that is already
  * final does nothing. One runner at a time (advisory lock in ReconcileLoop).
  */
@@ -36,14 +37,15 @@ export class NotificationReconciler {
       lockKey: 'notifications',
       intervalMs: options.intervalMs,
       logger: options.logger,
-      run: () => this.reconcile(),
+      run: (tx) => this.reconcile(tx),
     });
   }
 
-  /** One pass without the lock; returns how many jobs it re-enqueued. */
-  async reconcile(): Promise<number> {
+  /** One pass (the loop passes its locked transaction); returns how many jobs it re-enqueued. */
+  async reconcile(em: EntityManager = this.options.orm.em.fork()): Promise<number> {
     await this.queues.ready();
-    const conn = this.options.orm.em.fork().getConnection();
+    const conn = em.getConnection();
+    const trx = em.getTransactionContext();
     const batch = this.options.batchSize ?? 500;
     const queue = QUEUES.notifications;
     let after: string | null = null;
@@ -60,14 +62,23 @@ export class NotificationReconciler {
            and (?::uuid is null or n.id > ?::uuid)
          order by n.id limit ?`,
         [this.options.minAgeMs, after, after, batch],
+        'all',
+        trx,
       );
       if (rows.length === 0) break;
       const gone = await this.queues.missing(
         queue,
         rows.map((r) => r.job_id),
       );
+      // Finished in BullMQ while the record is not final: the job ended without the worker deciding
+      // (stalled past BullMQ's limit around a failover). The record wins: the job runs again.
+      const ended = await this.queues.finished(
+        queue,
+        rows.filter((r) => !gone.has(r.job_id)).map((r) => r.job_id),
+      );
+      for (const id of ended) await (await this.queues.get(queue).getJob(id))?.remove();
       for (const row of rows) {
-        if (!gone.has(row.job_id)) continue;
+        if (!gone.has(row.job_id) && !ended.has(row.job_id)) continue;
         const data = row.request;
         const [delivery] = route('notification.send', data, data.outboxId ?? row.job_id);
         const delay = row.due ? Math.max(0, new Date(row.due).getTime() - Date.now()) : 0;

@@ -38,6 +38,7 @@ it('sends a 100-message burst exactly once across a Sentinel failover (master SI
   expect(oldMaster).toBe(set.master.port);
 
   const keys: string[] = [];
+  const outboxIds = new Map<string, string>();
   const produce = async (i: number) => {
     const req = await p.produce({
       userId: user.userId,
@@ -46,6 +47,7 @@ it('sends a 100-message burst exactly once across a Sentinel failover (master SI
       variables: { ...vars, doctorName: `marker-${i}-end` },
     });
     keys.push(req.idempotencyKey);
+    outboxIds.set(req.idempotencyKey, req.outboxId);
   };
   for (let i = 0; i < MESSAGES / 2; i++) await produce(i);
   // Mid-burst: some messages sent, some in Redis only, some still in the outbox.
@@ -56,7 +58,26 @@ it('sends a 100-message burst exactly once across a Sentinel failover (master SI
 
   await waitFor('Sentinel failover', async () => (await set.currentMasterPort().catch(() => oldMaster)) !== oldMaster, 30_000);
   const failoverMs = Date.now() - killedAt;
-  for (const key of keys) await p.waitForStatus(key, ['SENT'], 45_000);
+  const unsent = async () => {
+    const rows: { idempotency_key: string }[] = await p.orm.em
+      .fork()
+      .getConnection()
+      .execute(`select idempotency_key from notifications where idempotency_key in (?) and status = 'SENT'`, [keys]);
+    const sent = new Set(rows.map((r) => r.idempotency_key));
+    return keys.filter((k) => !sent.has(k));
+  };
+  try {
+    await waitFor('every message SENT', async () => (await unsent()).length === 0, 45_000);
+  } catch (error) {
+    // Say where the stragglers are: delivery record and BullMQ state.
+    const detail = [];
+    for (const key of (await unsent()).slice(0, 5)) {
+      const record = await p.record(key);
+      const state = await p.queue.getJobState(outboxIds.get(key)!).catch((e: Error) => e.message);
+      detail.push(`${key}: record ${record?.status ?? 'none'} attempts ${record?.attempts ?? '-'}, job ${state}`);
+    }
+    throw new Error(`${(error as Error).message}\n${detail.join('\n')}`, { cause: error });
+  }
   // Late duplicates would come from a job re-run after the failover: give them a few reconcile rounds.
   await new Promise((r) => setTimeout(r, 3_000));
 
