@@ -57,8 +57,9 @@ function sentinelOptions(target: string): RedisOptions {
     ...(m[2] ? { password: decodeURIComponent(m[2]) } : {}),
     ...(db ? { db: Number(db) } : {}),
     ...(params.get('sentinelPassword') ? { sentinelPassword: params.get('sentinelPassword')! } : {}),
-    // Sentinel announces the new master; without this a client learns of it only when its socket breaks.
-    failoverDetector: true,
+    // No failoverDetector: its +switch-master handler can abort a reconnect already under way,
+    // which ends the client for good (status "end"). Sentinel closes the clients of a demoted
+    // master itself (CLIENT KILL), and READONLY replies reconnect (below), so clients move anyway.
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
 }
