@@ -93,6 +93,11 @@ it('re-enqueues 20 scheduled and 10 waiting messages after FLUSHALL; each is sen
     .execute(`select count(*)::int as n from notifications where request is not null`);
   expect(left.n).toBe(0);
   expect((await reconciled()) - before).toBeGreaterThanOrEqual(30);
+  // Served on the subgraph's /metrics with its own series.
+  const metrics = await (await fetch(p.sub.graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  expect(metrics).toMatch(/^jobs_reconciled_total\{source="notifications",queue="notifications"\} [1-9]/m);
+  expect(metrics).toMatch(/^jobs_reconciled_total\{source="outbox",queue="notifications"\} [1-9]/m);
+  expect(metrics).toContain('graphql_requests_total');
 }, 60_000);
 
 const vars = {
