@@ -29,6 +29,9 @@ export interface ReconcileSettings {
   windowMs: number;
 }
 
+/** The RECONCILE_* defaults (60 s, 60 s, 6 h). */
+export const DEFAULT_RECONCILE: ReconcileSettings = { intervalMs: 60_000, minAgeMs: 60_000, windowMs: 6 * 3_600_000 };
+
 /** RECONCILE_* settings from a subgraph's config. */
 export function reconcileSettings(config: {
   RECONCILE_INTERVAL_SECONDS: number;

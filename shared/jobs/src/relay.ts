@@ -4,7 +4,7 @@ import { createRedis } from '@hc/config';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@hc/logger';
 import { redactSecrets, route, type NotificationRequest } from './topics.js';
-import { OutboxReconciler, type ReconcileSettings } from './reconcile.js';
+import { DEFAULT_RECONCILE, OutboxReconciler, type ReconcileSettings } from './reconcile.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -24,8 +24,11 @@ export interface RelayOptions {
   logger: Logger;
   pollMs?: number;
   batchSize?: number;
-  /** Also re-publish rows whose job Redis lost (OutboxReconciler); off when absent. */
-  reconcile?: ReconcileSettings;
+  /**
+   * Also re-publish rows whose job Redis lost (OutboxReconciler), with the subgraph's RECONCILE_*
+   * settings (`reconcileSettings(config)`); absent = the defaults, `false` = off.
+   */
+  reconcile?: ReconcileSettings | false;
 }
 
 /**
@@ -54,9 +57,10 @@ export class OutboxRelay {
       retryStrategy: (n) => Math.min(n * 200, 2_000),
     });
     this.redis.on('error', () => undefined);
-    this.reconciler = options.reconcile
+    const reconcile = options.reconcile ?? DEFAULT_RECONCILE;
+    this.reconciler = reconcile
       ? new OutboxReconciler({
-          ...options.reconcile,
+          ...reconcile,
           orm: options.orm,
           redisUrl: options.redisUrl,
           prefix: options.prefix,
