@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, serviceSchemas } from '@hc/config';
+import { ConfigError, loadConfig, redactRedisTarget, serviceSchemas } from '@hc/config';
 import { describeDbError, withDatabase } from '@hc/db';
 import { launcherEnv, type LauncherConfig } from './embedded/config.ts';
 import { chooseDatabase, chooseRedis } from './embedded/decide.ts';
@@ -73,9 +73,12 @@ let stopping = false;
 const stopAll = (code: number) => {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const t of restartTimers) clearTimeout(t);
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   const deadline = setTimeout(() => void stopInfrastructure().finally(() => process.exit(code)), 15_000);
-  void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(async () => {
+  void Promise.all(
+    children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))),
+  ).then(async () => {
     clearTimeout(deadline);
     // The databases and Redis go last: the services close their pools and workers against them.
     await stopInfrastructure();
@@ -98,10 +101,11 @@ if (dbChoice.kind === 'error') {
   await fail(`${describeDbError(dbChoice.error, serverUrl)}\n  With Docker: docker compose up -d postgres redis`);
 }
 const redisServer = findRedisServer();
+// With REDIS_SENTINELS the services reach Redis through Sentinel: check that way, never start one.
 const redisChoice = await chooseRedis({
   mode: launcher.EMBEDDED_REDIS,
-  redisUrl: env.REDIS_URL || undefined,
-  url: redisUrl,
+  redisUrl: env.REDIS_URL || env.REDIS_SENTINELS || undefined,
+  url: String(configs.gateway.REDIS_URL),
   redisServerInstalled: redisServer !== null,
 });
 if (redisChoice.kind === 'error') {
@@ -166,34 +170,84 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
   });
 }
 
-async function start(name: Service | 'gateway', entry: string, healthUrl: string) {
-  // Once something failed, start nothing more: a process spawned now would outlive the launcher.
-  if (stopping) return;
-  const child = spawn(process.execPath, ['--import', './scripts/register.js', entry], {
-    cwd: root,
-    env: serviceEnv(name),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  prefixLines(name, child.stdout!, process.stdout);
-  prefixLines(name, child.stderr!, process.stderr);
-  child.on('exit', (code) => {
-    if (!stopping) {
-      process.stderr.write(`\n✗ ${name} exited (code ${code}); stopping everything.\n`);
-      stopAll(1);
-    }
-  });
-  const deadline = Date.now() + 90_000;
+/**
+ * Supervision: a service that crashes after it was ready is restarted with backoff (1 s, 2 s,
+ * 4 s … 30 s) instead of taking the others down. One that never became ready (bad config, a
+ * port in use), or that crashed RESTART_LIMIT times within a minute, stops the run: restarting
+ * would only repeat the error.
+ */
+const RESTART_LIMIT = 5;
+const RESTART_WINDOW_MS = 60_000;
+const BACKOFF_MAX_MS = 30_000;
+const restartTimers = new Set<NodeJS.Timeout>();
+
+async function waitHealthy(child: ChildProcess, healthUrl: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || stopping) return;
+    if (child.exitCode !== null || child.signalCode !== null || stopping) return false;
     try {
       const res = await fetch(healthUrl, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return;
+      if (res.ok) return true;
     } catch {
       /* not up yet */
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+  return false;
+}
+
+async function start(name: Service | 'gateway', entry: string, healthUrl: string) {
+  const crashes: number[] = [];
+  let everReady = false;
+
+  const spawnService = (): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', './scripts/register.js', entry], {
+      cwd: root,
+      env: serviceEnv(name),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    prefixLines(name, child.stdout!, process.stdout);
+    prefixLines(name, child.stderr!, process.stderr);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (!everReady) {
+        process.stderr.write(`\n✗ ${name} exited (${how}) before it was ready; stopping everything.\n`);
+        stopAll(1);
+        return;
+      }
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && crashes[0]! < now - RESTART_WINDOW_MS) crashes.shift();
+      if (crashes.length >= RESTART_LIMIT) {
+        process.stderr.write(`\n✗ ${name} exited (${how}), ${crashes.length} times within a minute; stopping everything.\n`);
+        stopAll(1);
+        return;
+      }
+      const delay = Math.min(1_000 * 2 ** (crashes.length - 1), BACKOFF_MAX_MS);
+      process.stderr.write(`\n✗ ${name} exited (${how}), restarting in ${delay / 1000} s\n`);
+      const timer = setTimeout(() => {
+        restartTimers.delete(timer);
+        if (stopping) return;
+        const next = spawnService();
+        void waitHealthy(next, healthUrl, 90_000).then((ok) => {
+          if (ok) process.stdout.write(`✓ ${name} is back\n`);
+        });
+      }, delay);
+      restartTimers.add(timer);
+    });
+    return child;
+  };
+
+  // Once something failed, start nothing more: a process spawned now would outlive the launcher.
+  if (stopping) return;
+  const child = spawnService();
+  if (await waitHealthy(child, healthUrl, 90_000)) {
+    everReady = true;
+    return;
+  }
+  if (stopping || child.exitCode !== null || child.signalCode !== null) return;
   process.stderr.write(`\n✗ ${name} did not become healthy at ${healthUrl} within 90 s; stopping everything.\n`);
   stopAll(1);
 }
@@ -221,7 +275,7 @@ if (!stopping) {
     Health / ready     ${g}/health  ${g}/ready
     Subgraphs          ${services.map((s) => `${s} :${port(s)}`).join(', ')}
     Databases          ${dbLine}
-    Redis              ${privateRedis ? `private redis-server at ${privateRedis.url} (no persistence)` : redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}
+    Redis              ${privateRedis ? `private redis-server at ${privateRedis.url} (no persistence)` : redactRedisTarget(env.REDIS_SENTINELS ? String(configs.gateway.REDIS_URL) : redisUrl)}
   Press Ctrl-C to stop.
 `);
 }

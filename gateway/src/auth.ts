@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { createTokenVerifier, type AuthContext, type TokenVerifier } from '@hc/auth';
-import type { GatewayConfig } from '@hc/config';
+import { createRedis, type GatewayConfig } from '@hc/config';
 import { authenticate } from '@hc/graphql';
 
 /**
@@ -10,7 +9,7 @@ import { authenticate } from '@hc/graphql';
 export function createGatewayVerifier(config: GatewayConfig): { verify: TokenVerifier; close: () => void } {
   // Its own connection, with an offline queue: the first requests after start wait for Redis
   // instead of being refused (the request-path connection fails fast by design).
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+  const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   redis.on('error', () => undefined);
   const verify = createTokenVerifier({
     keys: { jwksUrl: config.AUTH_JWKS_URL },

@@ -8,11 +8,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GatewayConfig } from '@hc/config';
+import { createRedis, type GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
 import { createFormatError, createHttpShell, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
-import { Redis } from 'ioredis';
 import { createLimits } from './limits.js';
 import { RedisKeyValueCache } from './redis-cache.js';
 import { responseCachePlugins } from './response-cache.js';
@@ -82,11 +81,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     sharedSecret: config.SUBGRAPH_SHARED_SECRET,
   });
   // Request-path Redis (rate limits): fail fast rather than queue while Redis is down.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });
+  const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'gateway redis error'));
   // APQ and the response cache: their own Redis (maxmemory + allkeys-lru), never the job Redis.
   const cacheRedis = config.CACHE_REDIS_URL
-    ? new Redis(config.CACHE_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false })
+    ? createRedis(config.CACHE_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3_000, enableOfflineQueue: false })
     : redis;
   if (cacheRedis !== redis) cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'gateway cache redis error'));
   const safelist = config.PERSISTED_QUERIES_SAFELIST ? loadSafelist(config.PERSISTED_QUERIES_SAFELIST) : undefined;

@@ -22,7 +22,8 @@ export function resolveTarget(env: Record<string, string | undefined> = process.
   const launcher = loadConfig(launcherEnv, env);
   const running = readRuntime(path.resolve(root, launcher.DATA_DIR));
   return {
-    redisUrl: env.REDIS_URL || running?.redisUrl || common.REDIS_URL,
+    // REDIS_SENTINELS: common.REDIS_URL already names the sentinels (loadConfig).
+    redisUrl: env.REDIS_SENTINELS ? common.REDIS_URL : env.REDIS_URL || running?.redisUrl || common.REDIS_URL,
     redisPrefix: common.REDIS_PREFIX,
     databaseUrl: (service) =>
       env[`${service.toUpperCase()}_DATABASE_URL`] ||

@@ -1,5 +1,6 @@
 // npm run ops:queues [-- --queue notifications] [--failed 5] [--json]
 // Job counts per BullMQ queue and the latest failures (ids, attempts, reasons; never payloads).
+import { redactRedisTarget } from '@hc/config';
 import { parseFlags, resolveTarget } from './connect.ts';
 import { queueStates } from './queues.ts';
 
@@ -11,7 +12,7 @@ const states = await queueStates({
   queues: flags.queue ? [String(flags.queue)] : undefined,
   failedSample: flags.failed === undefined ? 5 : Number(flags.failed),
 }).catch((error: Error) => {
-  console.error(`✗ cannot read queues at ${target.redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}: ${error.message}`);
+  console.error(`✗ cannot read queues at ${redactRedisTarget(target.redisUrl)}: ${error.message}`);
   process.exit(1);
 });
 

@@ -2,7 +2,7 @@
 // queues in @hc/jobs QUEUES. Job payloads are never printed: they name users and may carry
 // health-related text; ids, names, attempts and failure reasons are enough to act on.
 import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedis } from '@hc/config';
 import { QUEUES } from '@hc/jobs';
 
 export const QUEUE_NAMES = Object.values(QUEUES) as string[];
@@ -25,7 +25,7 @@ export interface QueueState {
 }
 
 async function withQueue<T>(redisUrl: string, prefix: string, name: string, fn: (q: Queue) => Promise<T>): Promise<T> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const connection = createRedis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
   connection.on('error', () => undefined);
   const queue = new Queue(name, { connection, prefix });
   try {

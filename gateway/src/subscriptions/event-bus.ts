@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis } from '@hc/config';
 import type { Logger } from '@hc/logger';
 import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
 
@@ -20,7 +21,7 @@ export class AppointmentEventBus {
     private readonly logger: Logger,
   ) {
     const channel = appointmentEventsChannel(redisPrefix);
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2_000) });
+    this.redis = createRedis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2_000) });
     this.redis.on('error', (err) => logger.warn({ err: err.message }, 'subscription redis error'));
     this.redis.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;

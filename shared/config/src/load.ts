@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { sentinelTarget } from './redis.js';
 
 /** Thrown when the environment does not satisfy a service's schema; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -24,5 +25,26 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
       })),
     );
   }
-  return result.data;
+  return withSentinel(result.data);
+}
+
+/**
+ * REDIS_SENTINELS wins over REDIS_URL's address: every component receives one Redis target
+ * (REDIS_URL), which then names the sentinels, so no call site needs to know about Sentinel.
+ */
+function withSentinel<T>(config: T): T {
+  const c = config as {
+    REDIS_URL?: string;
+    REDIS_SENTINELS?: string;
+    REDIS_SENTINEL_NAME?: string;
+    REDIS_SENTINEL_PASSWORD?: string;
+  };
+  if (!c.REDIS_SENTINELS || !c.REDIS_URL) return config;
+  const target = sentinelTarget({
+    sentinels: c.REDIS_SENTINELS,
+    name: c.REDIS_SENTINEL_NAME ?? 'mymaster',
+    sentinelPassword: c.REDIS_SENTINEL_PASSWORD,
+    baseUrl: c.REDIS_URL,
+  });
+  return { ...config, REDIS_URL: target };
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseSentinels } from './redis.js';
 
 /**
  * Every environment variable the system reads, per service. main.ts files are the only
@@ -29,6 +30,15 @@ const bool = (fallback: boolean) =>
 const posInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be > 0').default(fallback);
 
+function isSentinelList(value: string): boolean {
+  try {
+    parseSentinels(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const commonEnv = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'], { error: 'must be development, test or production' })
@@ -36,6 +46,15 @@ export const commonEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_URL: url('redis://127.0.0.1:6379'),
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isSentinelList(v), { error: 'must be host:port[,host:port…]' })
+    .describe(
+      'Redis Sentinel addresses (host:port,…); when set the master comes from Sentinel and REDIS_URL gives only password and db',
+    ),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster').describe('master name watched by the sentinels'),
+  REDIS_SENTINEL_PASSWORD: z.string().optional().describe("the sentinels' own password (requirepass on the sentinels), if any"),
   /** Prefix for every Redis key (queues, rate limits, cache, pub/sub): lets tests and tenants share a Redis. */
   REDIS_PREFIX: z.string().min(1).default('hc'),
   METRICS_TOKEN: z
@@ -90,6 +109,13 @@ const subgraphEnv = (name: string) =>
       .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
       .default(1)
       .describe('processes of this subgraph (node:cluster, one migrator); `auto` = one per core'),
+    RECONCILE_INTERVAL_SECONDS: posInt(60).describe(
+      'how often the reconciler re-enqueues jobs Redis lost (outbox rows, QUEUED notifications); one runner per database',
+    ),
+    RECONCILE_MIN_AGE_SECONDS: posInt(60).describe('work younger than this is not checked (its job may still be on its way)'),
+    RECONCILE_WINDOW_SECONDS: posInt(6 * 3600).describe(
+      'how long published outbox rows (scheduled messages: past their sendAt) are checked for a lost job; keep below a day',
+    ),
   });
 
 export const authEnv = subgraphEnv('auth')

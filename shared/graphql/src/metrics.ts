@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 
 /** Operation names come from clients: past this many distinct names new ones are counted as "other". */
 const MAX_OPERATION_NAMES = 200;
@@ -143,7 +143,10 @@ export class ServiceMetrics {
   route(app: Express): void {
     app.get('/metrics', async (_req, res) => {
       res.setHeader('content-type', this.registry.contentType);
-      res.send(await this.registry.metrics());
+      // Process-wide series that shared packages register on prom-client's default registry
+      // (e.g. jobs_reconciled_total from @hc/jobs) are served with the service's own.
+      const shared = await register.metrics();
+      res.send((await this.registry.metrics()) + (shared ? `\n${shared}` : ''));
     });
   }
 }

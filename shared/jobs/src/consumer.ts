@@ -1,5 +1,6 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis } from '@hc/config';
 import type { Logger } from '@hc/logger';
 
 export interface ConsumerOptions<T> {
@@ -22,7 +23,7 @@ export function createConsumer<T>(options: ConsumerOptions<T>) {
   let connection: Redis | null = null;
   return {
     start: () => {
-      connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+      connection = createRedis(options.redisUrl, { maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
       // The token lets a handler move its own job (e.g. to delayed until a scheduled time).
       worker = new Worker<T>(options.queue, (job, token) => options.handler(job, token), {

@@ -5,3 +5,4 @@ export * from './relay.js';
 export * from './consumer.js';
 export * from './events.js';
 export * from './read-copy.js';
+export * from './reconcile.js';

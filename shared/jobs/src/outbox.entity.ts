@@ -30,6 +30,9 @@ export class OutboxMessage {
 }
 
 /** The outbox table, for each producing subgraph's migration. */
+/** For the outbox reconciler's scan of recently published rows (a migration in each subgraph). */
+export const OUTBOX_PUBLISHED_INDEX_SQL = `create index if not exists "outbox_published_idx" on "outbox" ("published_at", "id") where "published_at" is not null;`;
+
 export const OUTBOX_TABLE_SQL = [
   `create table "outbox" (
     "id" uuid not null primary key,

@@ -1,8 +1,10 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis } from '@hc/config';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@hc/logger';
 import { redactSecrets, route, type NotificationRequest } from './topics.js';
+import { DEFAULT_RECONCILE, OutboxReconciler, type ReconcileSettings } from './reconcile.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -22,6 +24,11 @@ export interface RelayOptions {
   logger: Logger;
   pollMs?: number;
   batchSize?: number;
+  /**
+   * Also re-publish rows whose job Redis lost (OutboxReconciler), with the subgraph's RECONCILE_*
+   * settings (`reconcileSettings(config)`); absent = the defaults, `false` = off.
+   */
+  reconcile?: ReconcileSettings | false;
 }
 
 /**
@@ -39,16 +46,27 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private stopped = false;
   private failures = 0;
+  readonly reconciler: OutboxReconciler | null;
 
   constructor(private readonly options: RelayOptions) {
     // Fail fast while Redis is down instead of buffering inside an open transaction.
-    this.redis = new Redis(options.redisUrl, {
+    this.redis = createRedis(options.redisUrl, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: true,
       retryStrategy: (n) => Math.min(n * 200, 2_000),
     });
     this.redis.on('error', () => undefined);
+    const reconcile = options.reconcile ?? DEFAULT_RECONCILE;
+    this.reconciler = reconcile
+      ? new OutboxReconciler({
+          ...reconcile,
+          orm: options.orm,
+          redisUrl: options.redisUrl,
+          prefix: options.prefix,
+          logger: options.logger,
+        })
+      : null;
   }
 
   private queue(name: string): Queue {
@@ -128,10 +146,12 @@ export class OutboxRelay {
   start(): void {
     this.stopped = false;
     this.schedule(0);
+    this.reconciler?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.reconciler?.stop();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));

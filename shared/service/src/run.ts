@@ -3,7 +3,7 @@ import { loadConfig, type CommonConfig } from '@hc/config';
 import { createOrm, describeDbError, outboxRetention, retentionTask, StatementCounter } from '@hc/db';
 import { createSubgraphServer, ServiceMetrics, type BaseContext, type RunningServer } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
-import { createEventConsumer, OutboxRelay } from '@hc/jobs';
+import { createEventConsumer, OutboxRelay, reconcileSettings } from '@hc/jobs';
 import type { KeyResolver } from '@hc/auth';
 import type { Redis } from 'ioredis';
 import type { Orm } from '@hc/db';
@@ -196,7 +196,14 @@ function backgroundOf<Cfg extends CommonConfig & { DATABASE_URL: string }>(
   const tasks: BackgroundTask[] = [];
   const relay = def.outboxRelay;
   if (relay === true || (relay && config[relay.flag] === true)) {
-    const r = new OutboxRelay({ orm: deps.orm, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: deps.logger });
+    const r = new OutboxRelay({
+      orm: deps.orm,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      logger: deps.logger,
+      // Re-enqueues published rows whose job Redis lost (restart, failover), under the same id.
+      reconcile: reconcileSettings(config as never),
+    });
     tasks.push({ start: () => r.start(), stop: () => r.stop() });
   }
   // Settings of every subgraph's schema (shared/config subgraphEnv); the gateway has none.

@@ -2,6 +2,7 @@ import { Migration20261124000000_init } from './Migration20261124000000_init.js'
 import { Migration20261130000000_verified_channels } from './Migration20261130000000_verified_channels.js';
 import { Migration20261130220000_audit } from './Migration20261130220000_audit.js';
 import { Migration20261130230000_care_access } from './Migration20261130230000_care_access.js';
+import { Migration20261130220000_outbox_published_idx } from './Migration20261130220000_outbox_published_idx.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261130000000_verified_channels', class: Migration20261130000000_verified_channels },
   { name: 'Migration20261130220000_audit', class: Migration20261130220000_audit },
   { name: 'Migration20261130230000_care_access', class: Migration20261130230000_care_access },
+  { name: 'Migration20261130220000_outbox_published_idx', class: Migration20261130220000_outbox_published_idx },
 ];

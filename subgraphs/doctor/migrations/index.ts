@@ -5,6 +5,7 @@ import { Migration20261130220000_audit } from './Migration20261130220000_audit.j
 import { Migration20261130223000_documents } from './Migration20261130223000_documents.js';
 import { Migration20261130230000_booked_by } from './Migration20261130230000_booked_by.js';
 import { Migration20261130220000_non_probing } from './Migration20261130220000_non_probing.js';
+import { Migration20261130220000_outbox_published_idx } from './Migration20261130220000_outbox_published_idx.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: 'Migration20261130223000_documents', class: Migration20261130223000_documents },
   { name: 'Migration20261130230000_booked_by', class: Migration20261130230000_booked_by },
   { name: 'Migration20261130220000_non_probing', class: Migration20261130220000_non_probing },
+  { name: 'Migration20261130220000_outbox_published_idx', class: Migration20261130220000_outbox_published_idx },
 ];

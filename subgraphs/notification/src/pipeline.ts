@@ -1,16 +1,16 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { NotificationConfig } from '@hc/config';
+import { createRedis, type NotificationConfig } from '@hc/config';
 import type { Logger } from '@hc/logger';
-import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES } from '@hc/jobs';
+import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, reconcileSettings } from '@hc/jobs';
 import type { BackgroundTask } from '@hc/service';
 import { DeliveryProcessor, notificationBackoff } from './modules/notification/notification.worker.js';
+import { NotificationReconciler } from './modules/notification/notification.reconciler.js';
 import { createProviders } from './modules/providers/index.js';
 
 /** The notifications queue as seen by admins (counts, failed jobs, retry) and by reschedules. */
 export function createOpsQueue(config: NotificationConfig) {
-  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const connection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
   connection.on('error', () => undefined);
   const queue = new Queue(QUEUES.notifications, { connection, prefix: config.REDIS_PREFIX });
   queue.on('error', () => undefined);
@@ -54,6 +54,13 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
       settings: { backoffStrategy: (attemptsMade, type) => (type === NOTIFICATION_BACKOFF_TYPE ? backoff(attemptsMade) : 1_000) },
     },
   });
+  const reconciler = new NotificationReconciler({
+    ...reconcileSettings(config),
+    orm: deps.orm,
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    logger: deps.logger,
+  });
   // Stopped in reverse order: delivery drains first, the queue handle it uses closes last.
   return [
     {
@@ -64,5 +71,6 @@ export function createWorkerTasks(config: NotificationConfig, deps: { orm: Mikro
       },
     },
     { start: () => delivery.start(), stop: () => delivery.stop() },
+    { start: () => reconciler.start(), stop: () => reconciler.stop() },
   ];
 }

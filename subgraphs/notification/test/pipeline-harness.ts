@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
+import { createRedis, sentinelTarget } from '@hc/config';
 import { addToOutbox, outbox, QUEUES, type NotificationRequest } from '@hc/jobs';
 import { gql, signTestToken, startTestSubgraph, TEST_REDIS_URL, testRedisPrefix } from '@hc/testing';
 import type { Role } from '@hc/auth';
@@ -61,7 +62,18 @@ export async function waitFor<T>(
 export async function startNotificationPipeline(env: Record<string, string>) {
   const prefix = testRedisPrefix('notif');
   const sub = await startTestSubgraph(notificationSubgraph, { env, redisPrefix: prefix });
-  const queue = new Queue(QUEUES.notifications, { connection: { url: TEST_REDIS_URL }, prefix });
+  // REDIS_URL in env: a private Redis (tests that flush or kill it), possibly behind Sentinel.
+  const target = env.REDIS_SENTINELS
+    ? sentinelTarget({
+        sentinels: env.REDIS_SENTINELS,
+        name: env.REDIS_SENTINEL_NAME ?? 'mymaster',
+        baseUrl: env.REDIS_URL ?? TEST_REDIS_URL,
+      })
+    : (env.REDIS_URL ?? TEST_REDIS_URL);
+  const connection = createRedis(target, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const queue = new Queue(QUEUES.notifications, { connection, prefix });
+  queue.on('error', () => undefined);
   const orm = sub.orm;
   return {
     sub,
@@ -110,9 +122,11 @@ export async function startNotificationPipeline(env: Record<string, string>) {
     query: <T = Record<string, any>>(query: string, variables: Record<string, unknown>, token?: string) =>
       gql<T>(sub.graphqlUrl, query, variables, { token }),
     stop: async () => {
+      // The subgraph (and its reconcilers) first: they would re-enqueue what obliterate removes.
+      await sub.stop();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
-      await sub.stop();
+      connection.disconnect();
     },
   };
 }

@@ -32,6 +32,13 @@ export class Notification extends TimestampedEntity {
   @Property({ type: 'string', length: 100, nullable: true })
   jobId?: string | null;
 
+  /**
+   * The job's data (secrets redacted) while the message is pending, for the reconciler to
+   * re-enqueue it if Redis loses the job; cleared once the message is final. Never in the API.
+   */
+  @Property({ type: 'json', nullable: true, lazy: true })
+  request?: Record<string, unknown> | null;
+
   @Property({ type: 'uuid' })
   userId!: string;
 

@@ -81,8 +81,8 @@ export class DeliveryProcessor {
     const em = this.options.orm.em.fork();
     const conn = em.getConnection();
     await conn.execute(
-      `insert into notifications (id, idempotency_key, outbox_id, job_id, user_id, template, channel, send_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing`,
+      `insert into notifications (id, idempotency_key, outbox_id, job_id, user_id, template, channel, send_at, request)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing`,
       [
         randomUUID(),
         data.idempotencyKey,
@@ -92,6 +92,7 @@ export class DeliveryProcessor {
         data.template,
         data.channel ?? NotificationChannel.EMAIL,
         data.sendAt ?? null,
+        JSON.stringify(redactSecrets(data)),
       ],
       'run',
     );
@@ -142,9 +143,10 @@ export class DeliveryProcessor {
       const last = permanent || job.attemptsMade + 1 >= this.options.attempts;
       const reason = reasonOf(error);
       await conn.execute(
-        `update notifications set status = ?, error_message = ?, lease_job_id = null, lease_until = null, updated_at = now()
+        `update notifications set status = ?, error_message = ?, lease_job_id = null, lease_until = null, updated_at = now(),
+           request = case when ? then null else request end
          where id = ? and status = 'QUEUED'`,
-        [last ? NotificationStatus.FAILED : NotificationStatus.QUEUED, reason, record.id],
+        [last ? NotificationStatus.FAILED : NotificationStatus.QUEUED, reason, last, record.id],
         'run',
       );
       if (last) {
@@ -226,7 +228,7 @@ export class DeliveryProcessor {
     // ← a crash here (provider accepted, row still QUEUED) is the documented duplicate window.
     await em.getConnection().execute(
       `update notifications set status = 'SENT', sent_at = now(), provider_message_id = ?, error_message = null,
-         lease_job_id = null, lease_until = null, updated_at = now()
+         lease_job_id = null, lease_until = null, updated_at = now(), request = null
        where id = ?`,
       [result.providerMessageId ?? null, record.id],
       'run',
@@ -299,7 +301,7 @@ export class DeliveryProcessor {
       .getConnection()
       .execute(
         `update notifications set status = ?, error_message = ?, channel = coalesce(?, channel), lease_job_id = null,
-           lease_until = null, updated_at = now() where id = ? and status = 'QUEUED'`,
+           lease_until = null, updated_at = now(), request = null where id = ? and status = 'QUEUED'`,
         [status, reason, channel ?? null, record.id],
         'run',
       );
@@ -333,7 +335,7 @@ export class DeliveryProcessor {
     if (applied.length === 0) return 'stale';
     const [row] = await conn.execute<{ id: string; job_id: string | null }[]>(
       cancel
-        ? `update notifications set cancelled = true, status = 'SKIPPED', error_message = 'cancelled', updated_at = now()
+        ? `update notifications set cancelled = true, status = 'SKIPPED', error_message = 'cancelled', updated_at = now(), request = null
            where idempotency_key = ? and status = 'QUEUED' and (lease_until is null or lease_until < now()) returning id, job_id`
         : `update notifications set send_at = ?, updated_at = now() where idempotency_key = ? and status = 'QUEUED'
            returning id, job_id`,
