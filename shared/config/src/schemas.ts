@@ -49,6 +49,16 @@ export const commonEnv = z.object({
   JWT_AUDIENCE: z.string().min(1).default('healthcare-api'),
   /** Where the gateway and subgraphs fetch auth's public keys. */
   AUTH_JWKS_URL: url('http://127.0.0.1:3001/.well-known/jwks.json'),
+  INTERNAL_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      "shared secret for service-to-service routes (auth's /internal/revocations, same origin as AUTH_JWKS_URL); unset = those routes answer loopback callers only",
+    ),
+  REVOCATION_POLL_SECONDS: posInt(5).describe(
+    'while Redis pub/sub is down (or before the first load), re-read the token revocation markers from auth this often: the bound on a password change taking effect during a Redis outage',
+  ),
 });
 
 const subgraphEnv = (name: string) =>

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'ACCOUNT_NOT_VERIFIED',
   'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -74,5 +75,16 @@ export class RateLimitedError extends AppError {
 export class AccountNotVerifiedError extends AppError {
   constructor() {
     super('ACCOUNT_NOT_VERIFIED', 'Verify your account with the code we sent before logging in');
+  }
+}
+
+/**
+ * Something this request depends on (Redis, a subgraph, a database) is not reachable right now.
+ * Not a verdict on the caller or the input: retry after `retryAfterSeconds`. Clients must not
+ * treat it like UNAUTHENTICATED (keep the tokens).
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The service is temporarily unavailable. Try again shortly.', retryAfterSeconds = 5) {
+    super('SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
   }
 }

@@ -14,9 +14,9 @@ const wrongCurrent = () => BadUserInputError.field('currentPassword', 'The curre
 
 /**
  * Sets a new password and ends everything issued under the old one: all refresh-token families
- * and (via the shared revocation marker) every outstanding access token. The marker is written
- * before the commit: if Redis fails, the password stays unchanged rather than old tokens
- * surviving a change.
+ * and (via the revocation marker `tokensValidAfter`, committed with the password) every
+ * outstanding access token. Verifiers learn of the marker by pub/sub at once, or from auth's
+ * database within REVOCATION_POLL_SECONDS when Redis is down: the change never waits on Redis.
  */
 async function setPassword(ctx: AuthSubgraphContext, tx: EntityManager, user: User, newPassword: string) {
   user.passwordHash = await ctx.services.passwords.hash(newPassword);
