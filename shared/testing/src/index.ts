@@ -2,3 +2,4 @@ export * from './database.js';
 export * from './tokens.js';
 export * from './harness.js';
 export * from './graphql-client.js';
+export * from './redis-server.js';
