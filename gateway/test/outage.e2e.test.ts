@@ -272,6 +272,11 @@ describe('dependency outages: Redis stopped, a subgraph stopped', () => {
         expect(Date.now() - started).toBeLessThan((POLL_SECONDS + 3) * 1000);
         await new Promise((r) => setTimeout(r, 100));
       }
+      // An operation that needs Redis (auth's register limiter) says "try again", not a masked 500.
+      const register = await sg.query(`mutation($i: RegisterInput!) { register(input: $i) { otpChannel } }`, {
+        i: { name: 'Late', email: `late.${randomUUID().slice(0, 8)}@example.com`, password, role: 'PATIENT' },
+      });
+      expect(register.errors?.map((e) => e.extensions)).toEqual([{ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 }]);
       // Other users' tokens keep working through the outage.
       const bystander = await seedUser('PATIENT');
       expect(ok(await sg.query(ME, {}, bystander.token)).me).toEqual({ id: bystander.id });
