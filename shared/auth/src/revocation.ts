@@ -74,7 +74,7 @@ export class RevocationCache {
   private subscribed = false;
   private since = 0;
   private windowSeconds = 3600;
-  private lastSync = 0;
+  private lastFull = 0;
   private timer?: NodeJS.Timeout;
   private inflight: Promise<void> | null = null;
   private stopped = false;
@@ -115,7 +115,13 @@ export class RevocationCache {
 
   private async tick(): Promise<void> {
     const resyncMs = (this.options.resyncSeconds ?? 60) * 1000;
-    if (!this.synced || !this.subscribed || Date.now() - this.lastSync >= resyncMs) await this.sync().catch(() => undefined);
+    if (Date.now() - this.lastFull >= resyncMs) {
+      // Now and then everything within the window: also catches a marker whose transaction
+      // committed later than the incremental overlap allows for.
+      await this.sync(true).catch(() => undefined);
+    } else if (!this.synced || !this.subscribed) {
+      await this.sync().catch(() => undefined);
+    }
   }
 
   private onMessage(message: string): void {
@@ -133,16 +139,19 @@ export class RevocationCache {
     if (known === undefined || marker.validAfter > known) this.markers.set(marker.userId, marker.validAfter);
   }
 
-  /** Fetches what changed since the last sync (one at a time); rejects when the source cannot answer. */
-  sync(): Promise<void> {
+  /**
+   * Fetches what changed since the last sync, or everything within the window when `full` (one
+   * at a time); rejects when the source cannot answer.
+   */
+  sync(full = false): Promise<void> {
     this.inflight ??= (async () => {
       try {
         // A few seconds of overlap: a marker committed while the last answer was being read is not missed.
-        const snapshot = await this.options.source(this.since > 0 ? this.since - 5 : 0);
+        const snapshot = await this.options.source(!full && this.since > 0 ? this.since - 5 : 0);
+        if (full || this.since === 0) this.lastFull = Date.now();
         for (const marker of snapshot.markers) this.apply(marker);
         this.windowSeconds = snapshot.windowSeconds;
         this.since = snapshot.now;
-        this.lastSync = Date.now();
         this.prune(snapshot.now);
         if (!this.synced) this.options.logger?.info({ markers: this.markers.size }, 'revocation markers loaded');
         this.synced = true;
