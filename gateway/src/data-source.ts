@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable, ServiceUnavailableError } from '@hc/graphql';
 import type { GatewayContext } from './context.js';
 import { forwardClientAddress } from './client-address.js';
 
@@ -16,5 +17,16 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (ctx.requestId) headers.set('x-request-id', ctx.requestId);
     // The address the gateway resolved, replacing anything the client claimed: auth rate-limits by it.
     forwardClientAddress(headers, ctx.clientIp);
+  }
+
+  /**
+   * A subgraph that cannot be reached (refused, reset, timed out) or answers 502/503/504 fails
+   * only the fields it owns, as SERVICE_UNAVAILABLE: the other subgraphs' fields still resolve.
+   */
+  override didEncounterError(error: Error, _request: unknown, response?: { status: number }): never {
+    if (isDependencyUnavailable(error) || (response && [502, 503, 504].includes(response.status))) {
+      throw new ServiceUnavailableError(undefined, DEPENDENCY_RETRY_AFTER_SECONDS);
+    }
+    throw error;
   }
 }

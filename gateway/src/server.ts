@@ -10,7 +10,14 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRedis, type GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
-import { createFormatError, createHttpShell, requestScopedLogger, requestStore, ServiceMetrics } from '@hc/graphql';
+import {
+  createFormatError,
+  createHttpShell,
+  requestScopedLogger,
+  requestStore,
+  serviceUnavailableStatusPlugin,
+  ServiceMetrics,
+} from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { createLimits } from './limits.js';
 import { RedisKeyValueCache } from './redis-cache.js';
@@ -55,9 +62,9 @@ export function subgraphUrls(config: GatewayConfig): Record<string, string> {
   };
 }
 
-/** GET <subgraph>/health for each subgraph. */
-async function subgraphReachable(url: string): Promise<void> {
-  const res = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(1_500) });
+/** GET <subgraph>/ready: the subgraph answers and its own dependencies (database, Redis) do. */
+async function subgraphReady(url: string): Promise<void> {
+  const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(1_500) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
 }
 
@@ -69,7 +76,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger('gateway', config);
   const production = config.NODE_ENV === 'production';
   const urls = subgraphUrls(config);
-  const ownVerifier = options.verifyToken ? undefined : createGatewayVerifier(config);
+  const ownVerifier = options.verifyToken ? undefined : createGatewayVerifier(config, logger);
   const verifyToken = options.verifyToken ?? ownVerifier!.verify;
   const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH, 'utf8');
 
@@ -109,7 +116,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const shell = createHttpShell({
     metrics,
     ops: { production, host: config.HOST, metricsPort: config.METRICS_PORT, metricsToken: config.METRICS_TOKEN },
-    readiness: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReachable(url)])),
+    // Its own Redis (rate limits, pub/sub), the revocation markers, and each subgraph's /ready.
+    readiness: {
+      redis: () => redis.ping(),
+      ...(ownVerifier ? { revocations: () => ownVerifier.revocations.check() } : {}),
+      ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => subgraphReady(url)])),
+    },
   });
   const { app, httpServer } = shell;
 
@@ -130,6 +142,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       metrics.plugin(),
+      serviceUnavailableStatusPlugin(),
       ...limits.plugins,
       ...(safelist ? [safelistPlugin(safelist)] : [apqSizePlugin(config.APQ_MAX_BYTES)]),
       // Off by default under NODE_ENV=test: tests that write then read would see cached answers.
@@ -165,6 +178,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     }),
   });
   await apollo.start();
+  // First load of the revocation markers (never throws: until it succeeds, signed-in requests
+  // answer SERVICE_UNAVAILABLE and /ready says so).
+  await ownVerifier?.start();
 
   app.use(corsMiddleware(config.CORS_ORIGINS));
 

@@ -36,7 +36,10 @@ describe('walking skeleton through the gateway', () => {
     expect((await fetch(`${sg.gatewayUrl}/health`)).status).toBe(200);
     const ready = await fetch(`${sg.gatewayUrl}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: { auth: 'ok', doctor: 'ok', notification: 'ok', pharmacy: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', revocations: 'ok', auth: 'ok', doctor: 'ok', notification: 'ok', pharmacy: 'ok' },
+    });
   });
 
   it('resolves a query that starts in doctor, crosses to auth and comes back', async () => {

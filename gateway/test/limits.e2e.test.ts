@@ -486,7 +486,7 @@ describe('query limits before execution', () => {
         ).json()) as {
           checks: Record<string, string>;
         };
-        expect(Object.keys(detail.checks).sort()).toEqual(['auth', 'doctor', 'notification', 'pharmacy']);
+        expect(Object.keys(detail.checks).sort()).toEqual(['auth', 'doctor', 'notification', 'pharmacy', 'redis', 'revocations']);
         expect((await fetch(`${withToken.url}/health`)).status).toBe(200);
       } finally {
         await withToken.stop();
@@ -498,7 +498,7 @@ describe('query limits before execution', () => {
         expect(await (await fetch(`${separate.url}/ready`)).json()).toEqual({ status: 'ready' });
         expect((await fetch(`http://127.0.0.1:${separate.opsPort}/metrics`)).status).toBe(200);
         const detail = (await (await fetch(`http://127.0.0.1:${separate.opsPort}/ready`)).json()) as { checks: object };
-        expect(Object.keys(detail.checks)).toHaveLength(4);
+        expect(Object.keys(detail.checks)).toHaveLength(6);
       } finally {
         await separate.stop();
       }

@@ -5,7 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { AuthError, bearerToken, type AuthUser, type TokenVerifier } from '@hc/auth';
+import { AuthError, AuthUnavailableError, bearerToken, type AuthUser, type TokenVerifier } from '@hc/auth';
 import type { AppointmentChangedEvent } from '@hc/graphql';
 import type { Logger } from '@hc/logger';
 import type { GatewayContext } from '../context.js';
@@ -225,6 +225,12 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           closeAtExpiry(ctx.extra.socket, token);
           return true;
         } catch (error) {
+          // Verification could not finish (revocations not loaded yet): "try again later" (1013),
+          // not "unauthorized", so the client keeps its token and reconnects.
+          if (error instanceof AuthUnavailableError) {
+            ctx.extra.socket.close(1013, 'Try again later');
+            return false;
+          }
           if (!(error instanceof AuthError)) logger.warn({ err: (error as Error).message }, 'subscription auth failed');
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: missing or invalid token');
           return false;

@@ -26,3 +26,15 @@ export class AuthError extends Error {
 }
 
 export const ACCESS_TOKEN_ALGORITHM = 'RS256' as const;
+
+/**
+ * Verification could not be completed because something it depends on is not available (e.g.
+ * the revocation markers are not loaded yet). Not a verdict on the token: answered as
+ * SERVICE_UNAVAILABLE (HTTP 503), never as UNAUTHENTICATED, so clients keep their tokens.
+ */
+export class AuthUnavailableError extends Error {
+  constructor(message = 'Authentication is temporarily unavailable') {
+    super(message);
+    this.name = 'AuthUnavailableError';
+  }
+}

@@ -1,7 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { ACCESS_TOKEN_ALGORITHM, AuthError, ROLES, type AuthUser, type Role } from './types.js';
 import { JwksKeyResolver, type KeyResolver } from './keys.js';
-import { redisRevocationCheck, type RevocationRedis } from './revocation.js';
 
 export interface VerifierOptions {
   /**
@@ -12,10 +11,10 @@ export interface VerifierOptions {
   issuer: string;
   audience: string;
   /**
-   * Revocation markers (tokens issued before a password change/reset), checked after the
-   * signature and claims are valid. Fails closed when Redis cannot answer.
+   * Revocation markers (tokens issued before a password change/reset), checked in memory after
+   * the signature and claims are valid: a `RevocationCache` (no Redis read per request).
    */
-  revocation?: { redis: RevocationRedis; prefix: string };
+  revocation?: { isRevoked: (user: AuthUser) => boolean };
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthUser>;
@@ -26,7 +25,6 @@ export type TokenVerifier = (token: string) => Promise<AuthUser>;
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const keys = 'jwksUrl' in options.keys ? new JwksKeyResolver(options.keys.jwksUrl) : options.keys;
-  const isRevoked = options.revocation ? redisRevocationCheck(options.revocation.redis, options.revocation.prefix) : undefined;
   return async (token: string) => {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw new AuthError();
@@ -53,7 +51,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       email: String(payload.email ?? ''),
       issuedAt: Number(payload.iat ?? 0),
     };
-    if (isRevoked && (await isRevoked(user))) throw new AuthError();
+    if (options.revocation?.isRevoked(user)) throw new AuthError();
     return user;
   };
 }

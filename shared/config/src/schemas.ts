@@ -85,6 +85,16 @@ export const commonEnv = z.object({
     'lexer tokens per document, counted while parsing; subgraphs allow twice as many (planner-added keys)',
   ),
   QUERY_MAX_DIRECTIVES: posInt(20).describe('directives per operation'),
+  INTERNAL_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      "shared secret for service-to-service routes (auth's /internal/revocations, same origin as AUTH_JWKS_URL); unset = those routes answer loopback callers only",
+    ),
+  REVOCATION_POLL_SECONDS: posInt(5).describe(
+    'while Redis pub/sub is down (or before the first load), re-read the token revocation markers from auth this often: the bound on a password change taking effect during a Redis outage',
+  ),
 });
 
 /** Production refuses to start a gateway or subgraph without the gateway ↔ subgraph signing key. */

@@ -77,9 +77,14 @@ export class AccountNotVerifiedError extends AppError {
     super('ACCOUNT_NOT_VERIFIED', 'Verify your account with the code we sent before logging in');
   }
 }
-/** A dependency (e.g. Redis) is down: retry after `retryAfterSeconds`. */
+
+/**
+ * Something this request depends on (Redis, a subgraph, a database) is not reachable right now.
+ * Not a verdict on the caller or the input: retry after `retryAfterSeconds`. Clients must not
+ * treat it like UNAUTHENTICATED (keep the tokens).
+ */
 export class ServiceUnavailableError extends AppError {
-  constructor(retryAfterSeconds: number, message = 'Service temporarily unavailable, please retry later') {
+  constructor(message = 'The service is temporarily unavailable. Try again shortly.', retryAfterSeconds = 5) {
     super('SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
   }
 }

@@ -9,6 +9,7 @@ import {
 import type { Logger } from '@hc/logger';
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { currentRequestId } from './context.js';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-errors.js';
 
 /** Postgres SQLSTATEs we translate; everything else is unexpected and masked. */
 const SQLSTATE: Record<string, { code: ErrorCode; message: string; reason?: string }> = {
@@ -116,6 +117,17 @@ export function createFormatError(opts: FormatErrorOptions) {
     if (typeof code === 'string' && PASS_THROUGH.has(code) && code !== 'INTERNAL_SERVER_ERROR' && isOwnGraphQLError) {
       const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([k]) => SAFE_EXTENSIONS.has(k)));
       return { message: formatted.message, locations, path, extensions };
+    }
+    // Redis, a database or another service could not be reached: not the caller's fault and not
+    // a bug, so say "try again" (logged as a warning, without the error's own words to the client).
+    if (isDependencyUnavailable(original) || isDependencyUnavailable(error)) {
+      options.logger.warn({ err: original, requestId: options.requestId?.(), path }, 'dependency unavailable');
+      return {
+        message: 'The service is temporarily unavailable. Try again shortly.',
+        locations,
+        path,
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS },
+      };
     }
     const requestId = options.requestId?.();
     options.logger.error({ err: original, requestId, path }, 'unexpected error');

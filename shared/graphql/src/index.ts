@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './format-error.js';
+export * from './dependency-errors.js';
 export * from './scalars.js';
 export * from './pagination.js';
 export * from './auth-checker.js';

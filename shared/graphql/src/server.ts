@@ -6,9 +6,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import { AuthError, bearerToken, type AuthContext, type TokenVerifier } from '@hc/auth';
+import { AuthError, AuthUnavailableError, bearerToken, type AuthContext, type TokenVerifier } from '@hc/auth';
 import type { Logger } from '@hc/logger';
-import { UnauthenticatedError, withHttpStatus } from './errors.js';
+import { ServiceUnavailableError, UnauthenticatedError, withHttpStatus } from './errors.js';
 import { createFormatError } from './format-error.js';
 import { currentRequestId, requestStore, type BaseContext } from './context.js';
 import { ServiceMetrics } from './metrics.js';
@@ -76,6 +76,8 @@ export async function authenticate(
   } catch (error) {
     // A bad token is the whole answer (no field can run): HTTP 401, at the gateway and in subgraphs.
     if (error instanceof AuthError) throw withHttpStatus(new UnauthenticatedError(error.message), 401);
+    // Verification could not finish (revocations not loaded): the token may be fine, so 503, not 401.
+    if (error instanceof AuthUnavailableError) throw withHttpStatus(new ServiceUnavailableError(), 503);
     throw error;
   }
 }

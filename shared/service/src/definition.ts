@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Orm, OrmOptions, StatementCounter } from '@hc/db';
 import type { Logger } from '@hc/logger';
-import type { KeyResolver } from '@hc/auth';
+import type { KeyResolver, RevocationCache, RevocationSource } from '@hc/auth';
 import type { BaseContext, BuiltSubgraph } from '@hc/graphql';
 import type { CommonConfig } from '@hc/config';
 import type { RetentionRule } from '@hc/db';
@@ -39,6 +39,10 @@ export interface SubgraphRuntime<C extends BaseContext> {
   background?: BackgroundTask[];
   /** Where this subgraph gets token verification keys from instead of auth's JWKS (auth: its own keys). */
   tokenKeys?: KeyResolver;
+  /** Where the revocation markers come from instead of auth's /internal/revocations (auth: its own database). */
+  revocationSource?: RevocationSource;
+  /** Called once the runner has built the revocation cache (auth applies its own markers at once). */
+  onRevocationCache?: (cache: RevocationCache) => void;
 }
 
 /** Names of the boolean settings of a config (flags). */

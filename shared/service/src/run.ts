@@ -1,10 +1,10 @@
-import { createTokenVerifier } from '@hc/auth';
+import { createTokenVerifier, httpRevocationSource, revocationChannel, RevocationCache } from '@hc/auth';
 import { loadConfig, type CommonConfig } from '@hc/config';
 import { createOrm, describeDbError, outboxRetention, retentionTask, StatementCounter } from '@hc/db';
 import { createSubgraphServer, ServiceMetrics, type BaseContext, type RunningServer } from '@hc/graphql';
 import { createLogger, type Logger } from '@hc/logger';
 import { createEventConsumer, OutboxRelay, reconcileSettings } from '@hc/jobs';
-import type { KeyResolver } from '@hc/auth';
+import type { KeyResolver, RevocationSource } from '@hc/auth';
 import type { Redis } from 'ioredis';
 import type { Orm } from '@hc/db';
 import { createRedis, pingRedis } from './redis.js';
@@ -60,6 +60,11 @@ export async function startSubgraph<
     logger?: Logger;
     port?: number;
     /** Verification keys instead of auth's JWKS (tests). */ tokenKeys?: KeyResolver;
+    /**
+     * Revocation markers from here instead of auth's endpoint (tests); `null` = no revocation
+     * check. A subgraph tested alone with `tokenKeys` has no auth to ask: it defaults to `null`.
+     */
+    revocationSource?: RevocationSource | null;
   } = {},
 ): Promise<StartedSubgraph> {
   const logger = overrides.logger ?? createLogger(def.name, config);
@@ -88,12 +93,34 @@ export async function startSubgraph<
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
   const runtime = await def.createRuntime(config, { orm, redis, logger, counter });
+  // Password change/reset voids earlier access tokens everywhere: the markers are held in memory
+  // (no Redis read per request), loaded from auth and kept current by pub/sub (shared/auth).
+  const source =
+    runtime.revocationSource ??
+    (overrides.revocationSource !== undefined
+      ? overrides.revocationSource
+      : overrides.tokenKeys
+        ? null
+        : httpRevocationSource(new URL('/internal/revocations', config.AUTH_JWKS_URL).toString(), config.INTERNAL_SECRET));
+  let revocations: RevocationCache | undefined;
+  if (source) {
+    const subscriber = createRedis(config.REDIS_URL);
+    subscriber.on('error', () => undefined);
+    revocations = new RevocationCache({
+      source,
+      subscriber,
+      channel: revocationChannel(config.REDIS_PREFIX),
+      pollSeconds: config.REVOCATION_POLL_SECONDS,
+      logger,
+    });
+    runtime.onRevocationCache?.(revocations);
+    await revocations.start();
+  }
   const verifyToken = createTokenVerifier({
     keys: runtime.tokenKeys ?? overrides.tokenKeys ?? { jwksUrl: config.AUTH_JWKS_URL },
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
-    // Password change/reset voids earlier access tokens everywhere (auth writes the marker).
-    revocation: { redis, prefix: config.REDIS_PREFIX },
+    revocation: revocations,
   });
   const background = backgroundOf(def, config, { orm, redis, logger });
   background.push(...(runtime.background ?? []));
@@ -121,6 +148,7 @@ export async function startSubgraph<
     readiness: {
       database: () => orm.em.getConnection().execute('select 1'),
       redis: () => redis.ping(),
+      ...(revocations ? { revocations: () => revocations.check() } : {}),
     },
   });
   const server = await http.listen(overrides.port ?? def.port(config), config.HOST);
@@ -140,6 +168,7 @@ export async function startSubgraph<
       stopped = true;
       await server.stop();
       for (const b of [...background].reverse()) await b.stop();
+      revocations?.stop();
       await orm.close();
       redis.disconnect();
     },

@@ -3,3 +3,4 @@ export * from './tokens.js';
 export * from './harness.js';
 export * from './graphql-client.js';
 export * from './redis-servers.js';
+export * from './redis-server.js';

@@ -69,9 +69,9 @@ function spawnRedis(port: number, args: string[]): RedisProcess {
   };
 }
 
-/** A redis-server without persistence; `replicaOf` makes it a replica of another one. */
-export async function startRedisServer(options: { replicaOf?: number } = {}): Promise<RedisProcess> {
-  const port = await freePort();
+/** A redis-server without persistence; `replicaOf` makes it a replica of another one; `port` reuses a port (a restart). */
+export async function startRedisServer(options: { replicaOf?: number; port?: number } = {}): Promise<RedisProcess> {
+  const port = options.port ?? (await freePort());
   const server = spawnRedis(port, [
     '--port',
     String(port),

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { authEnv, type AuthConfig } from '@hc/config';
-import { revokeTokensIssuedBefore, StaticKeyResolver } from '@hc/auth';
+import { StaticKeyResolver, type RevocationCache } from '@hc/auth';
 import { QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildAuthSchema } from './schema.js';
@@ -8,6 +8,7 @@ import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { KeyStore } from './modules/keys/key-store.js';
 import { jwksRoute } from './modules/keys/jwks.route.js';
 import { TokenService } from './modules/tokens/token.service.js';
+import { publishRevocation, readRevocations, revocationsRoute } from './modules/tokens/revocations.js';
 import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
 import { AuthRateLimiter } from './modules/rate-limit/rate-limit.js';
@@ -37,7 +38,8 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
   ],
   retention: authRetention,
   jwksPath: '/.well-known/jwks.json',
-  createRuntime: async (config, { orm, redis }) => {
+  createRuntime: async (config, { orm, redis, logger }) => {
+    let revocations: RevocationCache | undefined;
     const keys = KeyStore.load({
       pem: config.JWT_PRIVATE_KEY,
       file: config.JWT_PRIVATE_KEY_FILE,
@@ -66,17 +68,27 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         perAccount: config.AUTH_RATE_LIMIT_ACCOUNT,
         windowSeconds: config.AUTH_RATE_LIMIT_WINDOW_SECONDS,
       }),
-      revokeAccessTokens: (userId, validAfter) =>
-        revokeTokensIssuedBefore(redis, config.REDIS_PREFIX, userId, validAfter, config.ACCESS_TOKEN_TTL_SECONDS),
+      // users.tokens_valid_after (written by the caller) is the truth; this makes it take effect
+      // here at once and elsewhere by pub/sub, or by their poll when Redis is down.
+      revokeAccessTokens: async (userId, validAfter) => {
+        revocations?.apply({ userId, validAfter });
+        await publishRevocation(redis, config.REDIS_PREFIX, { userId, validAfter }, logger);
+      },
     };
     const { schema } = await buildAuthSchema();
     return {
       schema,
       routes: (app) => {
         jwksRoute(keys)(app);
+        revocationsRoute(orm, { secret: config.INTERNAL_SECRET, windowSeconds: config.ACCESS_TOKEN_TTL_SECONDS })(app);
       },
       // auth verifies with its own keys; the other services fetch them from the JWKS route.
       tokenKeys: new StaticKeyResolver(keys.jwks().keys),
+      // auth reads its own database; the others ask /internal/revocations.
+      revocationSource: (since) => readRevocations(orm, since, config.ACCESS_TOKEN_TTL_SECONDS),
+      onRevocationCache: (cache) => {
+        revocations = cache;
+      },
       buildContext: (base) => ({
         ...base,
         em: orm.em.fork(),

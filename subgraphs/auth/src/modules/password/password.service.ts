@@ -15,9 +15,10 @@ const wrongCurrent = () => BadUserInputError.field('currentPassword', 'The curre
 /**
  * Sets a new password (hashed by the caller before the transaction: bcrypt inside it would hold
  * a pooled connection for its ~170 ms) and ends everything issued under the old one: all
- * refresh-token families and (via the shared revocation marker) every outstanding access token.
- * The marker is written before the commit: if Redis fails, the password stays unchanged rather
- * than old tokens surviving a change. The notice goes to a contact the account proved.
+ * refresh-token families and (via the revocation marker `tokensValidAfter`, committed with the
+ * password) every outstanding access token. Verifiers learn of the marker by pub/sub at once, or
+ * from auth's database within REVOCATION_POLL_SECONDS when Redis is down: the change never waits
+ * on Redis. The notice goes to a contact the account proved.
  */
 async function setPassword(ctx: AuthSubgraphContext, tx: EntityManager, user: User, passwordHash: string) {
   user.passwordHash = passwordHash;

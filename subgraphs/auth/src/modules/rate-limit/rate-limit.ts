@@ -125,7 +125,7 @@ export class AuthRateLimiter {
 
   /** Fails closed: without its counters an auth operation would run unthrottled. */
   private unavailable(): never {
-    throw new ServiceUnavailableError(UNAVAILABLE_RETRY_SECONDS, 'Sign-in protection is unavailable, please retry later');
+    throw new ServiceUnavailableError('Sign-in protection is unavailable, please retry later', UNAVAILABLE_RETRY_SECONDS);
   }
 
   /**
