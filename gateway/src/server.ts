@@ -139,6 +139,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ttl: config.APQ_TTL_SECONDS,
     },
     logger: requestScopedLogger(logger),
+    // The process lifecycle (runProcess in gateway/src/main.ts) owns SIGTERM, see shared/graphql.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       metrics.plugin(),

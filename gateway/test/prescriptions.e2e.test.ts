@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSupergraph, type TestSupergraph } from '@hc/testing';
 import type { Role } from '@hc/auth';
-import { doctorTestKit } from '../../subgraphs/doctor/test/support.js';
+import { doctorTestKit } from '@hc/doctor-subgraph/testing';
 import { supergraph } from '../../scripts/subgraphs.ts';
 
 /**

@@ -51,7 +51,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
   prescription: ['NOT_FOUND'],
   issuePrescription: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
   cancelPrescription: ['NOT_FOUND', 'CONFLICT:INVALID_STATUS'],
-  createWorkplace: ['BAD_USER_INPUT', 'NOT_FOUND'],
+  createWorkplace: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:LIMIT_REACHED'],
   updateWorkplace: ['BAD_USER_INPUT', 'NOT_FOUND'],
   deactivateWorkplace: ['NOT_FOUND'],
   activateWorkplace: ['NOT_FOUND'],

@@ -66,7 +66,7 @@ function metricsRoute(metrics: ServiceMetrics, allowed: (req: Request) => boolea
       return;
     }
     res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(await metrics.text());
   };
 }
 

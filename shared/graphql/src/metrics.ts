@@ -1,4 +1,3 @@
-import type { Express } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 
@@ -139,14 +138,12 @@ export class ServiceMetrics {
     });
   }
 
-  /** GET /metrics in Prometheus text format. */
-  route(app: Express): void {
-    app.get('/metrics', async (_req, res) => {
-      res.setHeader('content-type', this.registry.contentType);
-      // Process-wide series that shared packages register on prom-client's default registry
-      // (e.g. jobs_reconciled_total from @hc/jobs) are served with the service's own.
-      const shared = await register.metrics();
-      res.send((await this.registry.metrics()) + (shared ? `\n${shared}` : ''));
-    });
+  /**
+   * The Prometheus text of this service, with the process-wide series that shared packages
+   * register on prom-client's default registry (e.g. jobs_reconciled_total from @hc/jobs).
+   */
+  async text(): Promise<string> {
+    const shared = await register.metrics();
+    return (await this.registry.metrics()) + (shared ? `\n${shared}` : '');
   }
 }

@@ -112,6 +112,9 @@ export async function createSubgraphServer<C extends BaseContext>(
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     logger: requestScopedLogger(options.logger),
+    // Our process lifecycle (shared/service runProcess) owns SIGTERM: Apollo's own handler would
+    // stop the server and re-raise the signal before the relay and consumers were stopped.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),

@@ -7,6 +7,8 @@ import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/grap
  * after the transaction committed, so a subscriber never hears of a change that rolled back.
  * Pub/sub is fire-and-forget: a Redis hiccup loses a live update, never the appointment.
  */
+const PUBLISH_TIMEOUT_MS = 1_000;
+
 export class AppointmentEvents {
   private readonly channel: string;
   constructor(
@@ -17,11 +19,23 @@ export class AppointmentEvents {
     this.channel = appointmentEventsChannel(redisPrefix);
   }
 
+  /**
+   * Best effort and bounded: the change has committed, so a Redis outage must not hold the
+   * mutation's answer while the client retries (subscribers miss this event, nothing else).
+   */
   async publish(event: AppointmentChangedEvent): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.redis.publish(this.channel, JSON.stringify(event));
+      await Promise.race([
+        this.redis.publish(this.channel, JSON.stringify(event)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis did not answer within 1 s')), PUBLISH_TIMEOUT_MS);
+        }),
+      ]);
     } catch (error) {
       this.logger.warn({ err: (error as Error).message, appointmentId: event.appointmentId }, 'appointment event not published');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

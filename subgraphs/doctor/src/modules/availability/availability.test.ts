@@ -108,6 +108,26 @@ describe('availability and workplaces through the subgraph', () => {
     expect(reversed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('caps workplaces per doctor (Doctor.workplaces has no first): 15 racing creations leave exactly 10', async () => {
+    const doctor = await kit.createDoctor(); // already has one workplace
+    const CREATE = `mutation($i: WorkplaceInput!) { createWorkplace(input: $i) { id } }`;
+    const input = (n: number) => ({
+      name: `Branch ${n}`,
+      type: 'CLINIC',
+      timeZone: 'Africa/Cairo',
+      workingHours: [{ day: 'MONDAY', start: '09:00', end: '12:00' }],
+    });
+    const results = await Promise.all(Array.from({ length: 15 }, (_, n) => kit.call(CREATE, { i: input(n) }, doctor.token)));
+    const created = results.filter((r) => !r.errors);
+    const refused = results.filter((r) => r.errors?.[0]?.extensions?.reason === 'LIMIT_REACHED');
+    expect(created.length).toBe(9);
+    expect(refused.length).toBe(6);
+    const [{ count }] = await sg.orm.em
+      .getConnection()
+      .execute<{ count: string }[]>('select count(*) from workplaces where doctor_id = ?', [doctor.doctorId]);
+    expect(Number(count)).toBe(10);
+  });
+
   it('validates a workplace: IANA zone, working hours, slot duration; keeps the fee exact; only the owner updates it', async () => {
     const doctor = await kit.createDoctor();
     const CREATE = `mutation($i: WorkplaceInput!) { createWorkplace(input: $i) { id consultationFee timeZone address { city } } }`;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, NotFoundError, toAddressColumns } from '@hc/graphql';
+import { lockInOrder } from '@hc/db';
+import { BadUserInputError, ConflictError, NotFoundError, toAddressColumns } from '@hc/graphql';
 import { Workplace } from './workplace.entity.js';
 import type { WorkplaceInput } from './workplace.inputs.js';
 import type { Doctor } from '../doctor/doctor.entity.js';
@@ -50,12 +51,22 @@ async function clearOtherPrimary(em: EntityManager, wp: Workplace) {
 }
 
 /** The calling doctor adds a workplace; marking it primary unmarks the others in the same transaction. */
+/**
+ * Workplaces one doctor may have (active or not). `Doctor.workplaces` takes no `first`: the
+ * gateway's cost limit counts that list at this size (gateway/src/limits.ts WORKPLACES_PER_DOCTOR).
+ */
+export const MAX_WORKPLACES_PER_DOCTOR = 10;
+
 export async function createWorkplace(ctx: DoctorSubgraphContext, input: WorkplaceInput): Promise<Workplace> {
   const doctor = await requireMyDoctor(ctx);
   const wp = new Workplace();
   wp.doctorId = doctor.id;
   applyInput(wp, input);
   await ctx.em.transactional(async (em) => {
+    // Counted under the doctor's lock, so racing creations cannot pass the cap together.
+    await lockInOrder(em, [`doctor:${doctor.id}`]);
+    if ((await em.count(Workplace, { doctorId: doctor.id })) >= MAX_WORKPLACES_PER_DOCTOR)
+      throw new ConflictError(`A doctor has at most ${MAX_WORKPLACES_PER_DOCTOR} workplaces`, 'LIMIT_REACHED');
     em.persist(wp);
     await em.flush();
     await clearOtherPrimary(em, wp);
