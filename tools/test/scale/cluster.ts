@@ -153,13 +153,15 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
     rmSync(work, { recursive: true, force: true });
   };
 
+  // Production settings every process needs (the Secrets in deploy/k8s).
+  const sharedSecret = randomBytes(24).toString('hex');
   try {
     // Migrations once, before any replica starts (the migrate Job); replicas run MIGRATE_ON_START=false.
     for (const s of SUBGRAPHS) {
       await ensureDatabase(databases[s]);
       const m = spawnSync(process.execPath, ['--import', 'reflect-metadata', 'scripts/subgraph-cli.js', s, 'migrate', 'up'], {
         cwd: tree,
-        env: { ...process.env, DATABASE_URL: databases[s], NODE_ENV: 'production' },
+        env: { ...process.env, DATABASE_URL: databases[s], NODE_ENV: 'production', SUBGRAPH_SHARED_SECRET: sharedSecret },
         encoding: 'utf8',
       });
       if (m.status !== 0) throw new Error(`migrating ${s} failed:\n${m.stdout}\n${m.stderr}`);
@@ -188,7 +190,8 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
       AUTH_JWKS_URL: `${lbUrl('auth')}/.well-known/jwks.json`,
       MIGRATE_ON_START: 'false',
       DATABASE_POOL_MAX: '5',
-      SUBGRAPH_SHARED_SECRET: randomBytes(24).toString('hex'),
+      SUBGRAPH_SHARED_SECRET: sharedSecret,
+      INTERNAL_SECRET: randomBytes(24).toString('hex'),
     };
     const envFor: Record<Subgraph | 'gateway' | 'worker', Record<string, string>> = {
       auth: {
@@ -200,11 +203,16 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
         AUTH_RATE_LIMIT_IP: '100000',
         AUTH_RATE_LIMIT_ACCOUNT: '1000',
       },
-      doctor: { DATABASE_URL: databases.doctor },
+      doctor: {
+        DATABASE_URL: databases.doctor,
+        DOCUMENTS_URL_SECRET: randomBytes(24).toString('hex'),
+        DOCUMENTS_DIR: path.join(work, 'documents'),
+      },
       pharmacy: { DATABASE_URL: databases.pharmacy },
       notification: { DATABASE_URL: databases.notification, SMTP_URL: options.smtpUrl, RUN_WORKER: 'false' },
       worker: { DATABASE_URL: databases.notification, SMTP_URL: options.smtpUrl, RUN_WORKER: 'true', JOB_BACKOFF_MS: '200' },
       gateway: {
+        CACHE_REDIS_URL: REDIS_URL,
         AUTH_URL: `${lbUrl('auth')}/graphql`,
         DOCTOR_URL: `${lbUrl('doctor')}/graphql`,
         NOTIFICATION_URL: `${lbUrl('notification')}/graphql`,
