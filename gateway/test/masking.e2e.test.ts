@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { doctorEnv, gatewayEnv, loadConfig } from '@hc/config';
 import { startSubgraph, type StartedSubgraph } from '@hc/service';
@@ -38,6 +39,9 @@ describe('error masking across the gateway', () => {
       JWT_ISSUER: keys.issuer,
       JWT_AUDIENCE: keys.audience,
       AUTH_JWKS_URL: 'http://127.0.0.1:9/unused',
+      // Production requires these; the gateway signs what it sends to the doctor subgraph.
+      SUBGRAPH_SHARED_SECRET: randomBytes(32).toString('hex'),
+      DOCUMENTS_URL_SECRET: randomBytes(32).toString('hex'),
     };
     doctor = await startSubgraph(doctorSubgraph, loadConfig(doctorEnv, { ...common, DATABASE_URL: db.url }), {
       port: 0,

@@ -16,11 +16,12 @@ export async function gql<T = Record<string, any>>(
     token?: string;
     headers?: Record<string, string>;
     /** sign as the gateway does (a subgraph's URL) */ signWith?: string;
+    /** with signWith: the client address the gateway vouches for (x-gateway-client) */ client?: string;
   } = {},
 ): Promise<GraphQLResponse<T>> {
   const body = JSON.stringify({ query, variables });
   const signature = options.signWith
-    ? signGatewayRequest(options.signWith, { method: 'POST', path: new URL(url).pathname, body })
+    ? signGatewayRequest(options.signWith, { method: 'POST', path: new URL(url).pathname, body, client: options.client })
     : {};
   const res = await fetch(url, {
     method: 'POST',

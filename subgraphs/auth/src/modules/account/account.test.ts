@@ -253,7 +253,7 @@ describe('accounts, OTP and login through the gateway', () => {
     const unverified = Array.from({ length: 10 }, () => uniqueEmail('unverified'));
     for (const email of unverified) expect((await register(email)).errors).toBeUndefined();
     const call = (query: string, variables: Record<string, unknown>) =>
-      gql(sg.subgraphs.auth.graphqlUrl, query, variables, { headers: { 'x-forwarded-for': '10.99.0.1' } });
+      gql(sg.subgraphs.auth.graphqlUrl, query, variables, { signWith: sg.sharedSecret, client: '10.99.0.1' });
     const timed = async (query: string, variables: Record<string, unknown>) => {
       const started = performance.now();
       const r = await call(query, variables);

@@ -71,7 +71,7 @@ async function seedPatients(sg: TestSupergraph, doctor: { userId: string; doctor
       `{a${i}}`,
     ]);
     await auth.execute(
-      `insert into care_relationships (staff_user_id, patient_id, active, updated_at) values (?, ?, true, now())`,
+      `insert into care_access (staff_user_id, patient_id, status, reason, granted_at, event_at) values (?, ?, 'ACTIVE', 'test care', now(), now())`,
       [doctor.userId, id],
     );
     await doc.execute(
@@ -144,7 +144,7 @@ describe('audit trail of protected health data (through the gateway)', () => {
       [alice.id],
     );
     await authDb.query(
-      `insert into care_relationships (staff_user_id, patient_id, active, updated_at) values ($1, $2, true, now())`,
+      `insert into care_access (staff_user_id, patient_id, status, reason, granted_at, event_at) values ($1, $2, 'ACTIVE', 'test care', now(), now())`,
       [doctor.userId, alice.id],
     );
     const before = Date.now();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '@hc/graphql';
+import { BadUserInputError, ServiceUnavailableError } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
 import { User } from '../user/user.entity.js';
 import { OtpPurpose, sendOtpNow, verifyOtpNow } from '../otp/otp.service.js';
 import { normaliseEmail, securityChannel, uniformFailure, uniformly } from '../account/contact.js';
 import { publishUserChanged } from '../events/user-events.js';
 import { checkPassword } from './password.js';
+import { LocalFallbackLimiter } from '../rate-limit/rate-limit.js';
 import type { AuthSubgraphContext } from '../../context.js';
 
 const invalidCode = () => BadUserInputError.field('code', 'The code is invalid or has expired');
@@ -91,7 +92,15 @@ export async function changePassword(
 ): Promise<void> {
   checkPassword(newPassword, 'newPassword');
   const key = `user:${userId}`;
-  await ctx.services.limiter.consume('changePassword', ctx.clientIp, [key]);
+  let redisDown = false;
+  try {
+    await ctx.services.limiter.consume('changePassword', ctx.clientIp, [key]);
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    // Redis is down: a password change must still work (docs/auth.md), under a per-process limit.
+    redisDown = true;
+    changePasswordFallback.consume(key);
+  }
   const user = await ctx.em.findOne(User, { id: userId });
   if (!user) throw wrongCurrent();
   const ok =
@@ -99,5 +108,8 @@ export async function changePassword(
   if (!ok) throw wrongCurrent();
   const passwordHash = await ctx.services.passwords.hash(newPassword);
   await ctx.em.transactional((tx) => setPassword(ctx, tx, user, passwordHash));
-  await ctx.services.limiter.succeeded('changePassword', ctx.clientIp, key);
+  if (!redisDown) await ctx.services.limiter.succeeded('changePassword', ctx.clientIp, key).catch(() => undefined);
 }
+
+/** changePassword's limit while Redis is down: 10 attempts per user per 15 minutes per process. */
+const changePasswordFallback = new LocalFallbackLimiter(10, 900);

@@ -92,7 +92,8 @@ describe('rate limits on public auth operations (Redis, per field resolution)', 
 
   /** Straight to auth, as the gateway would forward a client at `address`. */
   const from = (address: string, query: string, variables: Record<string, unknown> = {}) =>
-    gql(sg.subgraphs.auth.graphqlUrl, query, variables, { headers: { 'x-forwarded-for': address } });
+    // As the gateway vouches for a client address: signed (a bare X-Forwarded-For is never believed).
+    gql(sg.subgraphs.auth.graphqlUrl, query, variables, { signWith: sg.sharedSecret, client: address });
 
   it('targeted lockout: an attacker guessing from one address cannot keep the owner out', async () => {
     const victim = await createAccount(sg);

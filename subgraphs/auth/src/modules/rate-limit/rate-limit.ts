@@ -171,3 +171,29 @@ export class AuthRateLimiter {
       .catch(() => undefined);
   }
 }
+
+/**
+ * The per-process stand-in for one signed-in operation (changePassword) while Redis is down. A
+ * password change is what a user does when they fear a compromise, so it should not wait for
+ * Redis; the caller already holds a valid access token and must know the current password, so a
+ * per-process count (multiplied by the instance count) is an acceptable bound for that window.
+ */
+export class LocalFallbackLimiter {
+  private readonly attempts = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly points: number,
+    private readonly windowSeconds: number,
+  ) {}
+
+  consume(key: string, now = Date.now()): void {
+    const entry = this.attempts.get(key);
+    if (!entry || entry.resetAt <= now) {
+      if (this.attempts.size > 10_000) this.attempts.clear(); // bounded memory during a long outage
+      this.attempts.set(key, { count: 1, resetAt: now + this.windowSeconds * 1000 });
+      return;
+    }
+    entry.count += 1;
+    if (entry.count > this.points) throw new RateLimitedError(Math.ceil((entry.resetAt - now) / 1000));
+  }
+}
