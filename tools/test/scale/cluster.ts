@@ -212,6 +212,8 @@ export async function startCluster(options: { smtpUrl: string; label: string }):
       notification: { DATABASE_URL: databases.notification, SMTP_URL: options.smtpUrl, RUN_WORKER: 'false' },
       worker: { DATABASE_URL: databases.notification, SMTP_URL: options.smtpUrl, RUN_WORKER: 'true', JOB_BACKOFF_MS: '200' },
       gateway: {
+        // All load comes from 127.0.0.1 here: the per-address limit would measure itself.
+        RATE_LIMIT_ENABLED: 'false',
         CACHE_REDIS_URL: REDIS_URL,
         AUTH_URL: `${lbUrl('auth')}/graphql`,
         DOCTOR_URL: `${lbUrl('doctor')}/graphql`,

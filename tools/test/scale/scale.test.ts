@@ -225,6 +225,8 @@ describe('scale-out: HAProxy, two gateways, two replicas of every subgraph, shar
         ),
       ),
     );
+    // New pharmacies wait for an admin's review; approve this one directly (the review flow has its own tests).
+    await db.pharmacy.query(`update pharmacies set verification_status = 'APPROVED' where license_number = 'SC-1'`);
     const branchId = must(
       await gql(
         cluster.url,
