@@ -32,12 +32,19 @@ const DOMAIN = 'demo.health';
 // ---------------------------------------------------------------------------- GraphQL client
 
 async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const res = await fetch(GATEWAY, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  let body: { data?: T; errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+  // The seed is one client sending thousands of requests: it waits out the gateway's rate limit.
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(GATEWAY, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    body = (await res.json()) as typeof body;
+    const limited = body.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED');
+    if (!limited || attempt >= 20) break;
+    await new Promise((r) => setTimeout(r, Math.max(1, Number(limited.extensions?.retryAfterSeconds ?? 1)) * 1000));
+  }
   if (body.errors?.length) {
     const e = body.errors[0];
     throw Object.assign(new Error(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`), { code: e.extensions?.code });
