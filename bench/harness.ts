@@ -2,13 +2,18 @@
 // an event loop with what it measures), drives them with autocannon on loopback for a bounded
 // time, and reads counters from /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import bcrypt from 'bcrypt';
+import pg from 'pg';
+import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 import { signGatewayRequest } from '@hc/graphql';
+import { composeFromCode, createTestKeys } from '@hc/testing';
+import { subgraphs } from '../scripts/subgraphs.ts';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -131,13 +136,23 @@ export async function load(
   target: string,
   url: string,
   body: string,
-  options: { seconds: number; connections: number; rate?: number; expectBody?: string; signed?: boolean },
+  options: {
+    seconds: number;
+    connections: number;
+    rate?: number;
+    expectBody?: string;
+    signed?: boolean;
+    /** Sent as the bearer token (signed-in operations). */
+    token?: string;
+    /** Count an answer with GraphQL `errors` (HTTP 200) as an error, not as throughput. */
+    noErrors?: boolean;
+  },
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const instance = autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
     body,
     // Straight to a subgraph: each request signed as the gateway would (a signature lives 30 s).
     ...(options.signed
@@ -148,6 +163,7 @@ export async function load(
     ...(options.rate ? { overallRate: options.rate } : {}),
     // Every answer must be the reference answer: an error inside a 200 counts as an error.
     ...(options.expectBody ? { expectBody: options.expectBody } : {}),
+    ...(options.noErrors ? { verifyBody: (text: string) => !text.includes('"errors"') } : {}),
   });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
@@ -247,3 +263,120 @@ export function table(results: LoadResult[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
+
+export interface AuthStack {
+  gatewayUrl: string;
+  /** A verified PATIENT account inserted directly (the benches measure sign-in, not registration). */
+  email: string;
+  password: string;
+  /** Stops the services and drops the database. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * auth and the gateway as child processes on loopback (production settings) over a fresh database
+ * named `database`, auth on `base + 1` and the gateway on `base + 10`; the other subgraphs are only
+ * composed in by URL. For benches of operations that touch auth alone (login, `me`).
+ */
+export async function startAuthStack(options: {
+  base: number;
+  database: string;
+  bcryptCost: number;
+  authEnv?: Record<string, string>;
+  commonEnv?: Record<string, string>;
+}): Promise<AuthStack> {
+  const { base } = options;
+  const SERVER = process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const url = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`;
+  const keys = createTestKeys();
+  const dbUrl = withDatabase(SERVER, options.database);
+  await dropDatabase(dbUrl);
+  await ensureDatabase(dbUrl);
+  const services: Service[] = [];
+  const stop = async () => {
+    await Promise.all(services.reverse().map((s) => s.stop()));
+    await dropDatabase(dbUrl).catch(() => undefined);
+  };
+  try {
+    const common = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      REDIS_URL,
+      REDIS_PREFIX: `bench:${randomBytes(4).toString('hex')}`,
+      JWT_ISSUER: keys.issuer,
+      JWT_AUDIENCE: keys.audience,
+      AUTH_JWKS_URL: url(base + 1, '/.well-known/jwks.json'),
+      INTERNAL_SECRET: randomBytes(24).toString('hex'),
+      ...options.commonEnv,
+    };
+    services.push(
+      await startService(
+        'auth',
+        ['--import', './scripts/register.js', 'subgraphs/auth/src/main.ts'],
+        {
+          ...common,
+          JWT_PRIVATE_KEY_FILE: path.join(keys.dir, 'active.pem'),
+          KEYS_DIR: keys.dir,
+          DATABASE_URL: dbUrl,
+          MIGRATE_ON_START: 'true',
+          AUTH_PORT: String(base + 1),
+          BCRYPT_COST: String(options.bcryptCost),
+          AUTH_OUTBOX_RELAY: 'false',
+          ...options.authEnv,
+        },
+        url(base + 1, '/health'),
+        url(base + 1),
+      ),
+    );
+    const email = `bench.${randomUUID().slice(0, 8)}@example.com`;
+    const password = 'bench password 1';
+    const pool = new pg.Pool({ connectionString: dbUrl });
+    await pool.query(
+      `insert into users (id, name, email, password_hash, role, is_verified) values ($1, 'Bench', $2, $3, 'PATIENT', true)`,
+      [randomUUID(), email, await bcrypt.hash(password, options.bcryptCost)],
+    );
+    await pool.end();
+
+    const urls = { auth: url(base + 1), doctor: url(base + 2), notification: url(base + 3), pharmacy: url(base + 4) };
+    const dir = path.join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const supergraphPath = path.join(dir, `supergraph-${options.database}.graphql`);
+    writeFileSync(supergraphPath, await composeFromCode(subgraphs, urls));
+    services.push(
+      await startService(
+        'gateway',
+        ['--import', './scripts/register.js', 'gateway/src/main.ts'],
+        {
+          ...common,
+          GATEWAY_PORT: String(base + 10),
+          SUPERGRAPH_PATH: supergraphPath,
+          AUTH_URL: urls.auth,
+          DOCTOR_URL: urls.doctor,
+          NOTIFICATION_URL: urls.notification,
+          PHARMACY_URL: urls.pharmacy,
+          // One load generator on one address: the gateway's per-address rate limit would measure itself.
+          RATE_LIMIT_ENABLED: 'false',
+          RESPONSE_CACHE: 'false',
+          CACHE_REDIS_URL: REDIS_URL,
+        },
+        url(base + 10, '/health'),
+        url(base + 10),
+      ),
+    );
+    return { gatewayUrl: url(base + 10), email, password, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Signs in through the gateway and returns the access token (throws with the errors otherwise). */
+export async function signIn(gatewayUrl: string, email: string, password: string): Promise<string> {
+  const res = await postJson(gatewayUrl, JSON.stringify({ query: LOGIN, variables: { e: email, p: password } }));
+  if (!res.data?.login) throw new Error(`login failed: ${JSON.stringify(res.errors)}`);
+  return res.data.login.accessToken as string;
+}
+
+export const LOGIN = `mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
