@@ -3,6 +3,7 @@ import { Doctor } from './doctor/doctor.entity.js';
 import { Workplace } from './workplace/workplace.entity.js';
 import { Appointment, AppointmentStatus } from './appointment/appointment.entity.js';
 import { HELD } from './waitlist/waitlist.entity.js';
+import { DoctorDocument } from './document/document.entity.js';
 import type { DoctorSubgraphContext } from '../context.js';
 
 /** Slot holds (waitlist) are appointments rows the API never shows; takenTimes still counts them. */
@@ -43,6 +44,26 @@ export const load = {
         ids,
         await ctx.em.find(Workplace, { doctorId: { $in: [...ids] } }, { orderBy: { isPrimary: 'desc', createdAt: 'asc' } }),
         (w) => w.doctorId,
+      ),
+    ).load(doctorId),
+
+  /**
+   * Each doctor's document rows that can matter: uploaded ones, and requests of the last day whose
+   * upload may not have been seen yet. Newest first.
+   */
+  documentsOfDoctor: (ctx: DoctorSubgraphContext, doctorId: string) =>
+    loader<string, DoctorDocument[]>(ctx, load.documentsOfDoctor, async (ids) =>
+      groupByKeys(
+        ids,
+        await ctx.em.find(
+          DoctorDocument,
+          {
+            doctorId: { $in: [...ids] },
+            $or: [{ uploadedAt: { $ne: null } }, { requestedAt: { $gt: new Date(Date.now() - 24 * 3600_000) } }],
+          },
+          { orderBy: { requestedAt: 'desc' } },
+        ),
+        (d) => d.doctorId,
       ),
     ).load(doctorId),
 

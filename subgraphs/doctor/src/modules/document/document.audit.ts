@@ -1,3 +1,4 @@
+import { recordReads } from '@hc/audit';
 import type { DoctorSubgraphContext } from '../../context.js';
 
 export interface DocumentUrlRead {
@@ -7,11 +8,10 @@ export interface DocumentUrlRead {
 }
 
 /**
- * AUDIT HOOK: called once for every signed download URL of a doctor's document handed out
- * (`DoctorDocument.downloadUrl`), before the URL is made, with the caller in `ctx.auth`. The audit
- * trail records the read here like other protected data; until it is wired in, the read is only
- * logged (ids, never the URL: it is a bearer credential).
+ * Every signed download URL of a doctor's document handed out (`DoctorDocument.downloadUrl`) is a
+ * read of protected data: it joins the request's audit events, recorded before the response leaves
+ * (one insert per request however many documents). Ids only, never the URL: it is a bearer credential.
  */
 export async function auditDoctorDocumentUrlRead(ctx: DoctorSubgraphContext, read: DocumentUrlRead): Promise<void> {
-  ctx.logger.info({ audit: 'doctor_document.url_read', userId: ctx.auth.user?.id, ...read }, 'document URL issued');
+  recordReads(ctx, 'DoctorDocument', [{ resourceId: read.documentId, patientId: null, fields: ['downloadUrl'] }]);
 }

@@ -4,6 +4,7 @@ import type { Doctor } from '../doctor/doctor.entity.js';
 import { canSeePrivateDoctor } from '../doctor/doctor.service.js';
 import { requireMyDoctor } from '../access.js';
 import { auditDoctorDocumentUrlRead } from './document.audit.js';
+import { load } from '../loaders.js';
 import type { DocumentStore } from './document.store.js';
 import type { DoctorSubgraphContext } from '../../context.js';
 
@@ -56,13 +57,18 @@ export async function requestDocumentUpload(
 export async function documentsOf(ctx: DoctorSubgraphContext, doctor: Doctor): Promise<DoctorDocument[]> {
   if (!canSeePrivateDoctor(doctor, ctx)) throw new ForbiddenError("Only the doctor and admins see the doctor's documents");
   const store = storeOf(ctx);
-  const em = ctx.em.fork();
-  const rows = await em.find(DoctorDocument, { doctorId: doctor.id }, { orderBy: { requestedAt: 'desc' }, limit: 50 });
-  for (const row of rows.filter((r) => !r.uploadedAt && r.requestedAt.getTime() > Date.now() - 24 * 3600_000)) {
-    const object = await store.stat(row.storageKey);
-    if (object && object.size === row.size && object.contentType === row.contentType) row.uploadedAt = object.lastModified;
-  }
-  await em.flush();
+  // Batched across doctors (an admin's review page lists many): one query, not one per doctor.
+  const rows = await load.documentsOfDoctor(ctx, doctor.id);
+  await Promise.all(
+    rows
+      .filter((r) => !r.uploadedAt && r.requestedAt.getTime() > Date.now() - 24 * 3600_000)
+      .map(async (row) => {
+        const object = await store.stat(row.storageKey);
+        if (!object || object.size !== row.size || object.contentType !== row.contentType) return;
+        row.uploadedAt = object.lastModified;
+        await ctx.em.nativeUpdate(DoctorDocument, { id: row.id, uploadedAt: null }, { uploadedAt: object.lastModified });
+      }),
+  );
   const current = new Map<DoctorDocumentKind, DoctorDocument>();
   for (const row of rows) if (row.uploadedAt && !current.has(row.kind)) current.set(row.kind, row);
   return [...current.values()].sort((a, b) => a.kind.localeCompare(b.kind));

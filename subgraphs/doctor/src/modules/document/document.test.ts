@@ -76,6 +76,14 @@ describe('doctor documents (local store)', () => {
     expect(download.headers.get('content-disposition')).toBe('attachment');
     expect(Buffer.from(await download.arrayBuffer()).equals(file)).toBe(true);
     expect((await kit.call(DOCUMENTS, { id: doctorId }, kit.admin.token)).data.doctor.documents).toHaveLength(1);
+    // Each download URL handed out is an audited read, recorded before the answer left (doctor, then admin).
+    const db = sg.orm.em.getConnection();
+    const audited = await db.execute<{ actor_role: string }[]>(
+      `select e.actor_role from audit_events e join doctor_documents d on d.id::text = e.resource_id::text
+        where e.resource_type = 'DoctorDocument' and d.doctor_id = ? order by e.seq`,
+      [doctorId],
+    );
+    expect(audited.map((r) => r.actor_role)).toEqual(['DOCTOR', 'ADMIN']);
 
     // A newer upload of the same kind replaces it; the ID card is listed beside it.
     const card = png(800);
