@@ -182,12 +182,47 @@ export class QueueSet {
   }
 }
 
-export interface OutboxReconcilerOptions extends ReconcileSettings {
+export interface ReconcilerOptions extends ReconcileSettings {
   orm: MikroORM;
   redisUrl: string;
   prefix: string;
   logger: Logger;
   batchSize?: number;
+}
+
+/**
+ * What every reconciler shares: its queues, a loop that runs one pass at a time across processes
+ * (advisory lock `lockKey`), start/stop. A reconciler supplies one pass over its own table.
+ */
+export abstract class Reconciler {
+  readonly loop: ReconcileLoop;
+  protected readonly queues: QueueSet;
+
+  constructor(
+    protected readonly options: ReconcilerOptions,
+    lockKey: string,
+  ) {
+    this.queues = new QueueSet(options.redisUrl, options.prefix);
+    this.loop = new ReconcileLoop({
+      orm: options.orm,
+      lockKey,
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+      run: (tx) => this.reconcile(tx),
+    });
+  }
+
+  /** One pass (the loop passes its locked transaction; tests call it without); jobs re-enqueued. */
+  abstract reconcile(em?: EntityManager): Promise<number>;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.queues.close();
+  }
 }
 
 /**
@@ -199,22 +234,11 @@ export interface OutboxReconcilerOptions extends ReconcileSettings {
  * notification reconciler rebuilds it from that record. Consumers are idempotent by job id /
  * delivery record, so a re-publish of work already done changes nothing.
  */
-export class OutboxReconciler {
-  readonly loop: ReconcileLoop;
-  private readonly queues: QueueSet;
-
-  constructor(private readonly options: OutboxReconcilerOptions) {
-    this.queues = new QueueSet(options.redisUrl, options.prefix);
-    this.loop = new ReconcileLoop({
-      orm: options.orm,
-      lockKey: 'outbox',
-      intervalMs: options.intervalMs,
-      logger: options.logger,
-      run: (tx) => this.reconcile(tx),
-    });
+export class OutboxReconciler extends Reconciler {
+  constructor(options: ReconcilerOptions) {
+    super(options, 'outbox');
   }
 
-  /** One pass (the loop passes its locked transaction; tests call it without). */
   async reconcile(em: EntityManager = this.options.orm.em.fork()): Promise<number> {
     await this.queues.ready();
     const conn = em.getConnection();
@@ -261,14 +285,5 @@ export class OutboxReconciler {
       if (rows.length < batch) break;
     }
     return requeued;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.queues.close();
   }
 }

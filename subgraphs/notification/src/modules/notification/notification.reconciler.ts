@@ -1,22 +1,7 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from '@hc/logger';
-import {
-  QUEUES,
-  QueueSet,
-  ReconcileLoop,
-  reconciledJobs,
-  route,
-  type NotificationJobData,
-  type ReconcileSettings,
-} from '@hc/jobs';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { QUEUES, Reconciler, reconciledJobs, route, type NotificationJobData, type ReconcilerOptions } from '@hc/jobs';
 
-export interface NotificationReconcilerOptions extends ReconcileSettings {
-  orm: MikroORM;
-  redisUrl: string;
-  prefix: string;
-  logger: Logger;
-  batchSize?: number;
-}
+export type NotificationReconcilerOptions = ReconcilerOptions;
 
 /**
  * The notification database is the source of truth for pending messages: a delivery record
@@ -26,19 +11,9 @@ export interface NotificationReconcilerOptions extends ReconcileSettings {
  * Delivery stays exactly-once through the record itself: a job for a message that is already
  * final does nothing. One runner at a time (advisory lock in ReconcileLoop).
  */
-export class NotificationReconciler {
-  readonly loop: ReconcileLoop;
-  private readonly queues: QueueSet;
-
-  constructor(private readonly options: NotificationReconcilerOptions) {
-    this.queues = new QueueSet(options.redisUrl, options.prefix);
-    this.loop = new ReconcileLoop({
-      orm: options.orm,
-      lockKey: 'notifications',
-      intervalMs: options.intervalMs,
-      logger: options.logger,
-      run: (tx) => this.reconcile(tx),
-    });
+export class NotificationReconciler extends Reconciler {
+  constructor(options: ReconcilerOptions) {
+    super(options, 'notifications');
   }
 
   /** One pass (the loop passes its locked transaction); returns how many jobs it re-enqueued. */
@@ -92,14 +67,5 @@ export class NotificationReconciler {
       if (rows.length < batch) break;
     }
     return requeued;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.queues.close();
   }
 }
