@@ -95,13 +95,15 @@ function pushIterator<T>(cleanup: () => void) {
 }
 
 /**
- * Serves `Subscription.appointmentUpdated` over graphql-ws on the gateway's HTTP server
+ * Serves `Subscription.appointmentUpdated` and `Subscription.slotReleased` over graphql-ws on the gateway's HTTP server
  * (@apollo/gateway cannot execute subscriptions, and subscriptions never go to subgraphs).
  * The token comes in connectionParams.authorization and is verified like HTTP; a missing or
  * bad token closes the socket with 4401. Each event from Redis is delivered only to
  * subscribers listed in the event (patient, doctor, assigned assistants) and matching the
  * filters; the subscriber's appointment selection is then resolved through the supergraph
- * with the subscriber's own token, so subgraphs authorize it again. Call before `apollo.start()`
+ * with the subscriber's own token, so subgraphs authorize it again. A slotReleased event names a
+ * time, never a person: it goes to every signed-in subscriber whose filters match, rendered from
+ * the event alone (no subgraph request). Call before `apollo.start()`
  * (it adds a plugin and listens for the first schema load).
  */
 export function attachSubscriptions(options: SubscriptionOptions) {
@@ -173,7 +175,10 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       data = result.data as Record<string, unknown>;
       if (Object.values(data).some((v) => v == null)) return null;
     }
-    return { data: { [plan.rootKey]: plan.render(event, data) }, ...(errors?.length ? { errors } : {}) };
+    return {
+      data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, data) },
+      ...(errors?.length ? { errors } : {}),
+    };
   };
 
   const subscribe = async (args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
@@ -189,6 +194,15 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     }
     let stopListening = () => {};
     const stream = pushIterator<ExecutionResult>(() => stopListening());
+    if (plan.field === 'slotReleased') {
+      // No personal data in the event: every signed-in subscriber whose filters match gets it, as is.
+      stopListening = bus.listenSlots((event) => {
+        if (plan.doctorId && plan.doctorId !== event.doctorId) return;
+        if (plan.workplaceId && plan.workplaceId !== event.workplaceId) return;
+        stream.push({ data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, null) } });
+      });
+      return stream.iterator;
+    }
     // Events resolve one after another per subscriber, so they arrive in publish order.
     let chain = Promise.resolve();
     stopListening = bus.listen((event) => {

@@ -22,8 +22,9 @@
  *   Callers outside GraphQL test both with `isSlotUnavailable`.
  * - Status changes are conditional updates on (status, version): a concurrent change makes the
  *   loser fail with CONFLICT/INVALID_STATUS instead of overwriting.
- * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers). A
- *   failed transaction publishes nothing.
+ * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers), and so
+ *   do `slotReleased` events for freed future slots no waiting patient took. A failed
+ *   transaction publishes nothing.
  *
  * Inputs arrive shape-checked from GraphQL (class-validator on the input classes: UUIDs, lengths);
  * a caller outside GraphQL passes values of the same shape (the database still rejects others).
@@ -41,6 +42,7 @@ import {
   toConnection,
 } from '@hc/graphql';
 import { lockInOrder } from '@hc/db';
+import type { SlotReleasedEvent } from '@hc/jobs';
 import { Appointment, AppointmentEventType, AppointmentStatus } from './appointment.entity.js';
 import type { BookAppointmentInput } from './appointment.inputs.js';
 import type { AppointmentsArgs } from './appointment.types.js';
@@ -291,6 +293,7 @@ async function transition(
   if (!mayAct) throw new ForbiddenError(`You cannot ${VERB[to]} this appointment`);
   const em = ctx.em.fork();
   const change = await changeContext(em, current);
+  let released: SlotReleasedEvent[] = [];
   const appointment = await em.transactional(async (tx) => {
     // Conditional update: the status machine holds even when two requests race.
     const changed = await tx.nativeUpdate(
@@ -309,11 +312,12 @@ async function transition(
       // and a completed one starts the expiry clock (auth: CARE_ACCESS_DAYS after the last visit).
       await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
       await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
-      await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit
+      released = await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit
     }
     return fresh;
   });
   await ctx.events.publish(changedEvent(appointment, type, change));
+  await ctx.events.publishSlotReleased(released);
   return appointment;
 }
 
@@ -358,6 +362,7 @@ export async function rescheduleAppointment(ctx: DoctorSubgraphContext, id: stri
     assertFree(em, { ...current, startsAt: slot.startsAt, endsAt: slot.endsAt }, current.id),
     changeContext(em, current, wp),
   ]);
+  let released: SlotReleasedEvent[] = [];
   const appointment = await em.transactional(async (tx) => {
     await lockInOrder(tx, [`doctor:${current.doctorId}`, `patient:${current.patientId}`, `workplace:${current.workplaceId}`]);
     const changed = await tx.nativeUpdate(
@@ -371,9 +376,10 @@ export async function rescheduleAppointment(ctx: DoctorSubgraphContext, id: stri
     }
     const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
     recordChange(tx, fresh, AppointmentEventType.RESCHEDULED, change);
-    await offerFreedTime(ctx, tx, current); // the old time, freed in this commit
+    released = await offerFreedTime(ctx, tx, current); // the old time, freed in this commit
     return fresh;
   });
   await ctx.events.publish(changedEvent(appointment, AppointmentEventType.RESCHEDULED, change));
+  await ctx.events.publishSlotReleased(released);
   return appointment;
 }
