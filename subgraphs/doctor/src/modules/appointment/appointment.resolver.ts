@@ -71,7 +71,9 @@ export class AppointmentResolver {
     return appointments.completeAppointment(ctx, id);
   }
 
-  @Mutation(() => Appointment, { description: 'Doctor or assigned assistant: CONFIRMED → NO_SHOW.' })
+  @Mutation(() => Appointment, {
+    description: 'Doctor or assigned assistant: CONFIRMED → NO_SHOW; its future time is freed (waitlist offer, else public).',
+  })
   @Authorized()
   markNoShow(@Arg('id', () => ID) id: string, @Ctx() ctx: DoctorSubgraphContext) {
     return appointments.markNoShow(ctx, id);

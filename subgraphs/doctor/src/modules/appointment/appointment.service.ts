@@ -43,7 +43,7 @@ import {
 } from '@hc/graphql';
 import { lockInOrder } from '@hc/db';
 import type { SlotReleasedEvent } from '@hc/jobs';
-import { Appointment, AppointmentEventType, AppointmentStatus } from './appointment.entity.js';
+import { Appointment, AppointmentEventType, AppointmentStatus, FREED_STATUSES } from './appointment.entity.js';
 import type { BookAppointmentInput } from './appointment.inputs.js';
 import type { AppointmentsArgs } from './appointment.types.js';
 import { changeContext, changedEvent, recordChange } from './appointment.notify.js';
@@ -95,7 +95,7 @@ async function isStaffOfAppointment(ctx: DoctorSubgraphContext, a: Appointment):
   return user.role === 'ASSISTANT' && (await myAssignedWorkplaceIds(ctx)).has(a.workplaceId);
 }
 
-/** Friendly check before the exclusion constraints answer: overlapping non-cancelled appointments. */
+/** Friendly check before the exclusion constraints answer: overlapping appointments that still occupy their time. */
 async function assertFree(
   em: EntityManager,
   a: { doctorId: string; patientId: string; startsAt: Date; endsAt: Date },
@@ -103,7 +103,7 @@ async function assertFree(
 ) {
   const clash = await em.count(Appointment, {
     ...(exceptId ? { id: { $ne: exceptId } } : {}),
-    status: { $ne: AppointmentStatus.CANCELLED },
+    status: { $nin: FREED_STATUSES },
     startsAt: { $lt: a.endsAt },
     endsAt: { $gt: a.startsAt },
     $or: [{ doctorId: a.doctorId }, { patientId: a.patientId }],
@@ -340,7 +340,11 @@ export function completeAppointment(ctx: DoctorSubgraphContext, id: string): Pro
   return transition(ctx, id, AppointmentStatus.COMPLETED, [AppointmentStatus.CONFIRMED], AppointmentEventType.COMPLETED, false);
 }
 
-/** Doctor or assigned assistant: CONFIRMED → NO_SHOW. */
+/**
+ * Doctor or assigned assistant: CONFIRMED → NO_SHOW, at any time (also before the start, when the
+ * patient has said they will not come). The row leaves the double-booking constraints like a
+ * cancellation: the future slots of its time go to the waitlist, else are public (slotReleased).
+ */
 export function markNoShow(ctx: DoctorSubgraphContext, id: string): Promise<Appointment> {
   return transition(ctx, id, AppointmentStatus.NO_SHOW, [AppointmentStatus.CONFIRMED], AppointmentEventType.NO_SHOW, false);
 }

@@ -34,7 +34,7 @@ import { lockInOrder } from '@hc/db';
 import { addToOutbox, outbox, type SlotReleasedEvent } from '@hc/jobs';
 import { HELD, WaitlistEntry, WaitlistStatus, effectiveStatus } from './waitlist.entity.js';
 import type { JoinWaitlistInput } from './waitlist.inputs.js';
-import { Appointment, AppointmentEventType } from '../appointment/appointment.entity.js';
+import { Appointment, AppointmentEventType, FREED_STATUSES_SQL } from '../appointment/appointment.entity.js';
 import { changeContext, changedEvent, recordChange } from '../appointment/appointment.notify.js';
 import { Doctor, VerificationStatus } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
@@ -97,7 +97,7 @@ async function offerSlot(
     tx,
     `select e.id, e.patient_id from waitlist_entries e
      where e.workplace_id = ? and e.status = 'WAITING' and e.from_at <= ? and e.to_at >= ?
-       and not exists (select 1 from appointments a where a.patient_id = e.patient_id and a.status <> 'CANCELLED'
+       and not exists (select 1 from appointments a where a.patient_id = e.patient_id and a.status not in ${FREED_STATUSES_SQL}
                        and a.starts_at < ? and a.ends_at > ?)
      order by e.created_at, e.id limit ${CANDIDATES_PER_SLOT}`,
     [t.wp.id, slot.startsAt, slot.endsAt, slot.endsAt, slot.startsAt],
@@ -187,7 +187,8 @@ async function offerFreeSlots(tx: EntityManager, workplaceId: string, from: Date
   const someoneWaits = (waiting[0]?.n ?? 0) > 0;
   const taken = await rows<{ starts_at: Date | string; ends_at: Date | string }>(
     tx,
-    `select starts_at, ends_at from appointments where doctor_id = ? and status <> 'CANCELLED' and starts_at < ? and ends_at > ?`,
+    `select starts_at, ends_at from appointments where doctor_id = ? and status not in ${FREED_STATUSES_SQL}
+     and starts_at < ? and ends_at > ?`,
     [doctor.id, to, start],
   );
   const busy = taken.map((r) => ({ startsAt: asDate(r.starts_at), endsAt: asDate(r.ends_at) }));

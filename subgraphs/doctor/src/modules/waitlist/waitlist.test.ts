@@ -244,6 +244,65 @@ describe('waitlist (offer held 15 minutes)', () => {
     ]);
   });
 
+  it('a no-show frees its future time like a cancellation: bookable again, or offered to the waitlist; completing frees nothing', async () => {
+    const { kit, join, entry, bookedSlot, holds, settle, releasedFor } = t;
+    const doctor = await kit.createDoctor();
+    const CONFIRM = `mutation($id: ID!) { confirmAppointment(id: $id) { status } }`;
+    const NO_SHOW = `mutation($id: ID!) { markNoShow(id: $id) { id status } }`;
+    const confirmed = async (startsAt: string) => {
+      const b = await bookedSlot(doctor, startsAt);
+      expect((await kit.call(CONFIRM, { id: b.appointmentId }, doctor.token)).data?.confirmAppointment.status).toBe('CONFIRMED');
+      return b;
+    };
+
+    // Nobody waits: the time is public again (one slot event) and another patient books it.
+    const at = kit.slotAt(11, 10);
+    const first = await bookedSlot(doctor, at);
+    expect(reason(await kit.call(NO_SHOW, { id: first.appointmentId }, doctor.token))).toBe('INVALID_STATUS'); // PENDING
+    expect((await kit.call(CONFIRM, { id: first.appointmentId }, doctor.token)).errors).toBeUndefined();
+    expect(code(await kit.call(NO_SHOW, { id: first.appointmentId }, first.booker.token))).toBe('FORBIDDEN'); // the patient
+    const stranger = await kit.createDoctor();
+    expect(code(await kit.call(NO_SHOW, { id: first.appointmentId }, stranger.token))).toBe('NOT_FOUND'); // another doctor
+    const noShow = await kit.call(NO_SHOW, { id: first.appointmentId }, doctor.token);
+    expect(noShow.data?.markNoShow.status).toBe('NO_SHOW');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toEqual([{ workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) }]);
+    const someone = await kit.createUser('PATIENT');
+    const slots = await kit.call(
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) { doctor(id: $id) { availableSlots(from: $from, to: $to) { startsAt } } }`,
+      { id: doctor.doctorId, from: at, to: plus(at, 30) },
+      someone.token,
+    );
+    expect(slots.data.doctor.availableSlots).toEqual([{ startsAt: at }]);
+    // Both the friendly check and the exclusion constraints let the new booking through.
+    const rebooked = await kit.book(someone.token, doctor.workplaceId, at);
+    expect(rebooked.errors).toBeUndefined();
+
+    // Someone waits: the no-show's slot is held and offered to them, silently.
+    const at2 = kit.slotAt(11, 12);
+    const second = await confirmed(at2);
+    const waiter = await kit.createUser('PATIENT');
+    const e = await join(waiter.token, doctor.workplaceId, at2, plus(at2, 30));
+    expect((await kit.call(NO_SHOW, { id: second.appointmentId }, doctor.token)).errors).toBeUndefined();
+    expect(await entry(waiter.token, e)).toMatchObject({ status: 'OFFERED', offeredSlot: { startsAt: at2 } });
+    expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([waiter.id]);
+    expect(reason(await kit.book(someone.token, doctor.workplaceId, at2))).toBe('SLOT_UNAVAILABLE');
+    expect((await kit.call(ACCEPT, { id: e }, waiter.token)).errors).toBeUndefined();
+
+    // Completing keeps the time taken.
+    const at3 = kit.slotAt(11, 14);
+    const third = await confirmed(at3);
+    const done = await kit.call(
+      `mutation($id: ID!) { completeAppointment(id: $id) { status } }`,
+      { id: third.appointmentId },
+      doctor.token,
+    );
+    expect(done.data?.completeAppointment.status).toBe('COMPLETED');
+    expect(reason(await kit.book(someone.token, doctor.workplaceId, at3))).toBe('SLOT_UNAVAILABLE');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toHaveLength(1);
+  });
+
   it('a hold is in no staff view: assistant dashboard, myPatients, care state', async () => {
     const { kit, join, bookedSlot, holds, sql } = t;
     // A zone where it is 09:00–15:59 now, so a slot later today exists (todaysAppointments is the local day).
