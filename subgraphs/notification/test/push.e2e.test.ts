@@ -86,7 +86,7 @@ describe('Web Push through the gateway', () => {
 
     const sent = await sg.query(SEND, { i: { userId: alice.id, template: 'auth.account_exists', channel: 'PUSH' } }, admin);
     expect(sent.errors).toBeUndefined();
-    const id = sent.data.sendNotification.id as string;
+    const id = sent.data!.sendNotification.id as string;
     const record = await until('the message to be sent', async () => {
       const n = await history(alice.token, id);
       return n && ['SENT', 'FAILED'].includes(n.status) && n;
@@ -107,7 +107,7 @@ describe('Web Push through the gateway', () => {
     expect((await sg.query(REMOVE, { e: browser.endpoint }, alice.token)).data?.removePushSubscription).toBe(true);
     const again = await sg.query(SEND, { i: { userId: alice.id, template: 'auth.account_exists', channel: 'PUSH' } }, admin);
     const failed = await until('the second message to settle', async () => {
-      const n = await history(alice.token, again.data.sendNotification.id);
+      const n = await history(alice.token, again.data!.sendNotification.id);
       return n && ['SENT', 'FAILED'].includes(n.status) && n;
     });
     expect(failed).toMatchObject({ status: 'FAILED', errorMessage: 'user has no push subscription' });
