@@ -142,17 +142,15 @@ export const authEnv = subgraphEnv('auth')
     PASSWORD_HASH_CONCURRENCY: z
       .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
       .default('auto')
-      .describe(
-        'bcrypt operations (login, sign-up, password change/reset) one auth process runs at once; `auto` = cores − 1 (at least 1), shared among SUBGRAPH_WORKERS. Keep it below UV_THREADPOOL_SIZE (4 by default)',
-      ),
+      .describe('bcrypt operations one auth process runs at once (docs/auth.md); `auto` = cores − 1, at least 1, shared among SUBGRAPH_WORKERS'),
     PASSWORD_HASH_QUEUE: z.coerce
       .number({ error: 'must be a number' })
       .int('must be a whole number')
       .min(0, 'must be >= 0')
       .optional()
-      .describe('requests waiting for a bcrypt slot; one more answers SERVICE_UNAVAILABLE at once. Unset = 4 × the concurrency'),
+      .describe('requests waiting for a bcrypt slot; beyond it SERVICE_UNAVAILABLE at once. Unset = 4 × PASSWORD_HASH_CONCURRENCY'),
     PASSWORD_HASH_QUEUE_WAIT_MS: posInt(2000).describe(
-      'longest wait for a bcrypt slot; a request whose wait would exceed it answers SERVICE_UNAVAILABLE (with retryAfterSeconds)',
+      'longest wait for a bcrypt slot; a request that would wait longer answers SERVICE_UNAVAILABLE (retryAfterSeconds)',
     ),
     /** Attempts per client IP per public auth operation (login, register, ...) per window. */
     AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
