@@ -302,6 +302,11 @@ export function rssReport(services: Pick<Service, 'name' | 'child'>[]): string {
     .join('\n');
 }
 
+/** RSS of this process, for benches that run every service in-process (one line like rssReport's). */
+export function selfRssReport(what: string): string {
+  return `  ${what.padEnd(14)} ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB RSS (pid ${process.pid}, this process)`;
+}
+
 export interface Target {
   /** What is measured, e.g. "booking p95". */
   name: string;
