@@ -171,7 +171,12 @@ try {
   const lost = race.filter((r) => r.conflict).length;
   const bookingRps = viaGateway.count / viaGateway.seconds;
   const targets = [
-    { name: 'bookAppointment p95 (gateway, 50 clients)', value: fmt(viaGateway.p95), goal: '< 1000 ms', ok: viaGateway.p95 < 1000 },
+    {
+      name: 'bookAppointment p95 (gateway, 50 clients)',
+      value: fmt(viaGateway.p95),
+      goal: '< 1000 ms',
+      ok: viaGateway.p95 < 1000,
+    },
     {
       name: 'bookAppointment throughput (gateway)',
       value: `${bookingRps.toFixed(0)}/s`,
@@ -198,7 +203,12 @@ try {
     },
     { name: 'directory p95 (gateway)', value: fmt(dir.p95), goal: '< 250 ms', ok: dir.p95 < 250 },
   ];
-  lines.push('', 'RSS at the end (every service runs in this process):', selfRssReport('supergraph'), `load average now: ${loadAverage()}`);
+  lines.push(
+    '',
+    'RSS at the end (every service runs in this process):',
+    selfRssReport('supergraph'),
+    `load average now: ${loadAverage()}`,
+  );
   lines.push('', targetsReport(targets));
   process.stdout.write(`${lines.join('\n')}\n`);
   if (total(s10) !== total(s100) || won !== 1) process.exitCode = 1;

@@ -320,9 +320,10 @@ export interface Target {
 /** The targets block every bench prints last: one ✔/✘ line per target. */
 export function targetsReport(targets: Target[]): string {
   const width = Math.max(...targets.map((t) => t.name.length));
-  return ['targets:', ...targets.map((t) => `  ${t.ok ? '✔' : '✘'} ${t.name.padEnd(width)}  ${t.value}  (target ${t.goal})`)].join(
-    '\n',
-  );
+  return [
+    'targets:',
+    ...targets.map((t) => `  ${t.ok ? '✔' : '✘'} ${t.name.padEnd(width)}  ${t.value}  (target ${t.goal})`),
+  ].join('\n');
 }
 
 /** The 1/5/15-minute load averages, for figures taken on a shared machine. */

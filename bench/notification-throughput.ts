@@ -114,7 +114,15 @@ async function throughput(workers: number) {
   await db.drop();
   await smtp.stop();
   const received = smtp.received.length;
-  return { workers, seconds, perSecond: received / seconds, perSecond95: (0.95 * MESSAGES) / seconds95, received, sentRows: sent.n as number, rss };
+  return {
+    workers,
+    seconds,
+    perSecond: received / seconds,
+    perSecond95: (0.95 * MESSAGES) / seconds95,
+    received,
+    sentRows: sent.n as number,
+    rss,
+  };
 }
 
 async function producerLatency() {

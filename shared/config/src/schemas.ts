@@ -142,13 +142,17 @@ export const authEnv = subgraphEnv('auth')
     PASSWORD_HASH_CONCURRENCY: z
       .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
       .default('auto')
-      .describe('bcrypt operations one auth process runs at once (docs/auth.md); `auto` = cores − 1, at least 1, shared among SUBGRAPH_WORKERS'),
+      .describe(
+        'bcrypt operations one auth process runs at once (docs/auth.md); `auto` = cores − 1, at least 1, shared among SUBGRAPH_WORKERS',
+      ),
     PASSWORD_HASH_QUEUE: z.coerce
       .number({ error: 'must be a number' })
       .int('must be a whole number')
       .min(0, 'must be >= 0')
       .optional()
-      .describe('requests waiting for a bcrypt slot; beyond it SERVICE_UNAVAILABLE at once. Unset = 4 × PASSWORD_HASH_CONCURRENCY'),
+      .describe(
+        'requests waiting for a bcrypt slot; beyond it SERVICE_UNAVAILABLE at once. Unset = 4 × PASSWORD_HASH_CONCURRENCY',
+      ),
     PASSWORD_HASH_QUEUE_WAIT_MS: posInt(2000).describe(
       'longest wait for a bcrypt slot; a request that would wait longer answers SERVICE_UNAVAILABLE (retryAfterSeconds)',
     ),

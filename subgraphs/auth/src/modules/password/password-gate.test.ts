@@ -46,21 +46,19 @@ describe('password hashing is bounded: at most PASSWORD_HASH_CONCURRENCY at once
     const finished: string[] = [];
     const a = sg.query(LOGIN, { email: account.email, password: account.password }).finally(() => finished.push('a'));
     let most = 0;
-    let text = '';
-    for (;;) {
-      text = await metrics();
-      most = Math.max(most, series(text, 'password_hash_in_flight'));
-      if (series(text, 'password_hash_in_flight') === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    /** Polls auth's /metrics until `done` holds, keeping the most hashes seen in flight. */
+    const until = async (done: (text: string) => boolean) => {
+      for (;;) {
+        const text = await metrics();
+        most = Math.max(most, series(text, 'password_hash_in_flight'));
+        if (done(text)) return;
+        if (finished.includes('a')) throw new Error('the first hash ended before the gate was seen full');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await until((text) => series(text, 'password_hash_in_flight') === 1);
     const b = sg.query(LOGIN, { email: account.email, password: 'wrong password!' }).finally(() => finished.push('b'));
-    for (;;) {
-      text = await metrics();
-      most = Math.max(most, series(text, 'password_hash_in_flight'));
-      if (series(text, 'password_hash_queue_depth') === 1) break;
-      if (finished.includes('a')) throw new Error('the first hash ended before the second login reached the gate');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await until((text) => series(text, 'password_hash_queue_depth') === 1);
 
     // The gate is full: every bcrypt user is turned away at once, known and unknown emails alike.
     const refused = await Promise.all([
