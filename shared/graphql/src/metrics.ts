@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } 
 /** Operation names come from clients: past this many distinct names new ones are counted as "other". */
 const MAX_OPERATION_NAMES = 200;
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 
 /** What a concurrency gate (e.g. auth's password hashing) reports at scrape time. */
 export interface GateStats {
