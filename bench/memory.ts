@@ -217,6 +217,8 @@ interface Row {
   readyCpuMs: number;
   idle: ProcessMemory & { heapUsed: number; heapTotal: number; external: number };
   loaded?: ProcessMemory & { heapUsed: number; heapTotal: number; external: number };
+  /** CPU ms the process spent per request of the mixed load (a flag that saves memory may cost CPU). */
+  cpuPerRequest?: number;
 }
 
 async function startTimed(
@@ -318,7 +320,8 @@ async function main() {
         DOCUMENTS_URL_SECRET: randomBytes(24).toString('hex'),
         DOCUMENTS_DIR: path.join(work, 'documents'),
       },
-      notification: { DATABASE_URL: databases.notification, SMTP_URL: 'smtp://127.0.0.1:2525' },
+      // The API replica as deploy/k8s runs it: sending runs in notification-worker (RUN_WORKER=true there).
+      notification: { DATABASE_URL: databases.notification, SMTP_URL: 'smtp://127.0.0.1:2525', RUN_WORKER: 'false' },
       pharmacy: { DATABASE_URL: databases.pharmacy },
       gateway: { RATE_LIMIT_ENABLED: 'false', CACHE_REDIS_URL: REDIS_URL },
     };
@@ -419,12 +422,16 @@ async function main() {
       const login = await postJson(gatewayUrl, JSON.stringify({ query: LOGIN, variables: { e: email, p: password } }));
       const token = login.data?.login?.accessToken as string | undefined;
       if (!token) throw new Error(`login failed: ${JSON.stringify(login.errors)}`);
+      const cpuBefore = started.map((r) => procCpuMs(r.child.pid!));
       const load = await mixedReads(gatewayUrl, { requests: REQUESTS, concurrency: CONCURRENCY, token });
       log(
         `${mode}: ${load.requests} mixed reads through the gateway in ${load.seconds.toFixed(1)} s, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; load average ${loadavg()}`,
       );
       await sleep(2_000);
-      for (const [i, r] of started.entries()) modeRows[i].loaded = await measure(r);
+      for (const [i, r] of started.entries()) {
+        modeRows[i].cpuPerRequest = (procCpuMs(r.child.pid!) - cpuBefore[i]) / load.requests;
+        modeRows[i].loaded = await measure(r);
+      }
       rows.push(...modeRows);
       await Promise.all(started.map(stop));
       running.length = 0;
@@ -436,7 +443,7 @@ async function main() {
   // The table: MB = 10^6 bytes.
   const mb = (n: number) => (Number.isFinite(n) ? (n / MB).toFixed(0) : '-');
   const mark = (ok: boolean) => (ok ? '✔' : '✘');
-  const head = ['mode', 'service', 'ready ms', 'ready CPU ms', 'RSS idle', 'anon', 'heap used/total', 'external', 'RSS loaded', 'peak', 'heap used/total', 'targets'];
+  const head = ['mode', 'service', 'ready ms', 'ready CPU ms', 'RSS idle', 'anon', 'heap used/total', 'external', 'RSS loaded', 'peak', 'heap used/total', 'CPU ms/req', 'targets'];
   const lines = rows.map((r) => {
     const idleTarget = r.name === 'gateway' ? MEMORY_TARGETS.gatewayIdle : MEMORY_TARGETS.subgraphIdle;
     const checks = [`idle ≤ ${idleTarget} ${mark(r.idle.rss / MB <= idleTarget)}`];
@@ -453,6 +460,7 @@ async function main() {
       r.loaded ? mb(r.loaded.rss) : '-',
       r.loaded ? mb(r.loaded.hwm) : '-',
       r.loaded ? `${mb(r.loaded.heapUsed)}/${mb(r.loaded.heapTotal)}` : '-',
+      r.cpuPerRequest !== undefined ? r.cpuPerRequest.toFixed(2) : '-',
       checks.join('  '),
     ];
   });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedis } from '@hc/config';
 import type { Logger } from '@hc/logger';
-import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
+import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql/shell';
 
 type Listener = (event: AppointmentChangedEvent) => void;
 
