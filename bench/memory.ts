@@ -182,7 +182,16 @@ async function v8Memory(baseUrl: string, token: string): Promise<{ heapUsed: num
 function compiledTree(work: string): string {
   const tree = path.join(work, 'app');
   const skip = /(^|\/)(node_modules|\.turbo|coverage|\.keys|\.mail|\.data|test|\.test-results|results)$/;
-  for (const part of ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'gateway', 'shared', 'subgraphs', 'scripts', 'deploy/image']) {
+  for (const part of [
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.base.json',
+    'gateway',
+    'shared',
+    'subgraphs',
+    'scripts',
+    'deploy/image',
+  ]) {
     cpSync(path.join(root, part), path.join(tree, part), { recursive: true, filter: (src) => !skip.test(src) });
   }
   mkdirSync(path.join(tree, 'node_modules', '@hc'), { recursive: true });
@@ -192,7 +201,8 @@ function compiledTree(work: string): string {
   }
   for (const link of readdirSync(path.join(root, 'node_modules', '@hc'))) {
     const relative = path.relative(root, realpathSync(path.join(root, 'node_modules', '@hc', link)));
-    if (existsSync(path.join(tree, relative))) symlinkSync(path.join(tree, relative), path.join(tree, 'node_modules', '@hc', link));
+    if (existsSync(path.join(tree, relative)))
+      symlinkSync(path.join(tree, relative), path.join(tree, 'node_modules', '@hc', link));
   }
   const build = spawnSync(process.execPath, ['deploy/image/build.mjs'], { cwd: tree, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`deploy/image/build.mjs failed:\n${build.stdout}\n${build.stderr}`);
@@ -221,13 +231,7 @@ interface Row {
   cpuPerRequest?: number;
 }
 
-async function startTimed(
-  name: Name,
-  cwd: string,
-  args: string[],
-  env: Record<string, string>,
-  port: number,
-): Promise<Running> {
+async function startTimed(name: Name, cwd: string, args: string[], env: Record<string, string>, port: number): Promise<Running> {
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(process.execPath, [...EXTRA_FLAGS, ...args], {
@@ -353,7 +357,11 @@ async function main() {
         }),
       },
     });
-    await seedDirectory({ subgraphs: { auth: { orm: asOrm(pools.auth) }, doctor: { orm: asOrm(pools.doctor) } } } as never, DOCTORS, 'mem');
+    await seedDirectory(
+      { subgraphs: { auth: { orm: asOrm(pools.auth) }, doctor: { orm: asOrm(pools.doctor) } } } as never,
+      DOCTORS,
+      'mem',
+    );
     const email = `bench.memory.${run}@example.com`;
     const password = 'bench password 1';
     await pools.auth.query(
@@ -385,7 +393,12 @@ async function main() {
           s,
           cwd,
           entryArgs(`subgraphs/${s}/src/main`),
-          { ...common, ...perService[s], AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`, [`${s.toUpperCase()}_PORT`]: String(ports[s]) },
+          {
+            ...common,
+            ...perService[s],
+            AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
+            [`${s.toUpperCase()}_PORT`]: String(ports[s]),
+          },
           ports[s],
         );
         running.push(r);
@@ -443,11 +456,26 @@ async function main() {
   // The table: MB = 10^6 bytes.
   const mb = (n: number) => (Number.isFinite(n) ? (n / MB).toFixed(0) : '-');
   const mark = (ok: boolean) => (ok ? '✔' : '✘');
-  const head = ['mode', 'service', 'ready ms', 'ready CPU ms', 'RSS idle', 'anon', 'heap used/total', 'external', 'RSS loaded', 'peak', 'heap used/total', 'CPU ms/req', 'targets'];
+  const head = [
+    'mode',
+    'service',
+    'ready ms',
+    'ready CPU ms',
+    'RSS idle',
+    'anon',
+    'heap used/total',
+    'external',
+    'RSS loaded',
+    'peak',
+    'heap used/total',
+    'CPU ms/req',
+    'targets',
+  ];
   const lines = rows.map((r) => {
     const idleTarget = r.name === 'gateway' ? MEMORY_TARGETS.gatewayIdle : MEMORY_TARGETS.subgraphIdle;
     const checks = [`idle ≤ ${idleTarget} ${mark(r.idle.rss / MB <= idleTarget)}`];
-    if (r.name !== 'gateway' && r.loaded) checks.push(`loaded ≤ ${MEMORY_TARGETS.subgraphLoaded} ${mark(r.loaded.rss / MB <= MEMORY_TARGETS.subgraphLoaded)}`);
+    if (r.name !== 'gateway' && r.loaded)
+      checks.push(`loaded ≤ ${MEMORY_TARGETS.subgraphLoaded} ${mark(r.loaded.rss / MB <= MEMORY_TARGETS.subgraphLoaded)}`);
     return [
       r.mode,
       r.name,
@@ -465,14 +493,18 @@ async function main() {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   log('\nMB = 10^6 bytes; RSS from /proc/<pid>/status, heap and external from /metrics (prom-client)');
   log(fmt(head));
   for (const l of lines) log(fmt(l));
   log(`load average at end: ${loadavg()}`);
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'memory-latest.json'), JSON.stringify({ at: new Date().toISOString(), flags: [...NODE_FLAGS, ...EXTRA_FLAGS], rows }, null, 2));
+  writeFileSync(
+    path.join(dir, 'memory-latest.json'),
+    JSON.stringify({ at: new Date().toISOString(), flags: [...NODE_FLAGS, ...EXTRA_FLAGS], rows }, null, 2),
+  );
 }
 
 await main();
