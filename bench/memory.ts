@@ -1,6 +1,6 @@
 // npm run bench:memory — memory and start-up of every service, started the way production starts
 // it (NODE_ENV=production, migrated databases, MIGRATE_ON_START=false), in two forms:
-//   source    TypeScript through @swc-node/register (`npm start`: scripts/start.ts)
+//   source    TypeScript through scripts/register.js (SWC), as `npm start` runs them
 //   compiled  the image's precompiled .js (deploy/image/build.mjs in a temporary copy; docker/entrypoint.sh)
 // For each service: CPU and wall time from spawn to the first 200 on /ready, then RSS (VmRSS and its
 // anonymous part from /proc/<pid>/status) and the V8 heap / external memory (prom-client's default
