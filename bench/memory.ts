@@ -6,7 +6,7 @@
 // anonymous part from /proc/<pid>/status) and the V8 heap / external memory (prom-client's default
 // metrics on /metrics) idle after start, and again after a bounded mix of reads through the gateway
 // (`mixedReads`, exported for other benches). Prints a table with ✔/✘ against the targets.
-// Env: BENCH_MODES (source,compiled), BENCH_REQUESTS (3000), BENCH_CONCURRENCY (8), BENCH_DOCTORS (60),
+// Env: BENCH_MODES (source,compiled), BENCH_IDLE_SECONDS (5), BENCH_REQUESTS (3000), BENCH_CONCURRENCY (8), BENCH_DOCTORS (60),
 // BENCH_NODE_FLAGS (extra node flags for every service, for experiments), DATABASE_SERVER_URL, REDIS_URL.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,6 +45,7 @@ const MODES = (process.env.BENCH_MODES ?? 'source,compiled').split(',').filter(B
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DOCTORS = Number(process.env.BENCH_DOCTORS ?? 60);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
 const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MB = 1e6;
@@ -424,8 +425,8 @@ async function main() {
       running.push(gw);
       started.push(gw);
 
-      // Idle: a few seconds after the last start (start-up garbage collected or not, as in a pod).
-      await sleep(5_000);
+      // Idle: BENCH_IDLE_SECONDS (5) after the last start (start-up garbage collected or not).
+      await sleep(IDLE_SECONDS * 1000);
       const measure = async (r: Running) => ({ ...procMemory(r.child.pid!), ...(await v8Memory(r.url, metricsToken)) });
       const modeRows: Row[] = [];
       for (const r of started) {
