@@ -8,7 +8,9 @@ case "$SERVICE" in
   auth|doctor|notification|pharmacy) entry="subgraphs/$SERVICE/src/main" ;;
   *) echo "SERVICE must be gateway, auth, doctor, notification or pharmacy (got '$SERVICE')" >&2; exit 64 ;;
 esac
+# V8 flags of every service, the same as scripts/node-flags.ts (why: docs/performance.md, "Memory").
+NODE_FLAGS="--max-semi-space-size=4"
 if [ -f "$entry.js" ]; then
-  exec node --import reflect-metadata "$entry.js"
+  exec node $NODE_FLAGS --import reflect-metadata "$entry.js"
 fi
-exec node --import ./scripts/register.js "$entry.ts"
+exec node $NODE_FLAGS --import ./scripts/register.js "$entry.ts"

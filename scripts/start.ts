@@ -12,6 +12,7 @@ import { chooseDatabase, chooseRedis } from './embedded/decide.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.ts';
 import { findRedisServer, startPrivateRedis, type PrivateRedis } from './embedded/redis.ts';
 import { clearRuntime, readRuntime, writeRuntime } from './embedded/runtime.ts';
+import { NODE_FLAGS } from './node-flags.ts';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = { ...process.env };
@@ -201,7 +202,7 @@ async function start(name: Service | 'gateway', entry: string, healthUrl: string
   let everReady = false;
 
   const spawnService = (): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', './scripts/register.js', entry], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', './scripts/register.js', entry], {
       cwd: root,
       env: serviceEnv(name),
       stdio: ['ignore', 'pipe', 'pipe'],

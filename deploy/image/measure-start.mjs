@@ -1,5 +1,5 @@
 // Time from process start to the first 200 on /ready of one subgraph, started as the image starts
-// it today (TypeScript through @swc-node/register) and precompiled (deploy/image/build.mjs).
+// it from source (TypeScript through scripts/register.js) and precompiled (deploy/image/build.mjs).
 // Usage (repository root, PostgreSQL + Redis up, a migrated database in DATABASE_URL):
 //   node deploy/image/measure-start.mjs <source-root> <compiled-root> [service=doctor] [rounds=5]
 import { spawn } from 'node:child_process';
@@ -54,7 +54,7 @@ async function once(cwd, args) {
 }
 
 const modes = {
-  'swc-node/register (today)': [sourceRoot, ['--import', './scripts/register.js', `subgraphs/${service}/src/main.ts`]],
+  'source (scripts/register.js)': [sourceRoot, ['--import', './scripts/register.js', `subgraphs/${service}/src/main.ts`]],
   'precompiled .js': [compiledRoot, ['--import', 'reflect-metadata', `subgraphs/${service}/src/main.js`]],
 };
 const results = Object.fromEntries(Object.keys(modes).map((k) => [k, []]));

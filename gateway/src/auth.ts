@@ -7,9 +7,9 @@ import {
   type TokenVerifier,
 } from '@hc/auth';
 import type { GatewayConfig } from '@hc/config';
-import { authenticate } from '@hc/graphql';
+import { authenticate } from '@hc/graphql/shell';
 import type { Logger } from '@hc/logger';
-import { createRedis } from '@hc/service';
+import { createRedis } from '@hc/service/process';
 
 /** Auth's revocation endpoint, on the same origin as its JWKS. */
 export const revocationsUrl = (config: Pick<GatewayConfig, 'AUTH_JWKS_URL'>): string =>

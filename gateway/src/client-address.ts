@@ -1,4 +1,4 @@
-import { CLIENT_HEADER } from '@hc/graphql';
+import { CLIENT_HEADER } from '@hc/graphql/shell';
 import { BlockList, isIP } from 'node:net';
 
 /** An address as Node reports it, normalised: "::ffff:10.0.0.1" is the IPv4 10.0.0.1. */

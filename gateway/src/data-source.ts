@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable, ServiceUnavailableError } from '@hc/graphql';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable, ServiceUnavailableError } from '@hc/graphql/shell';
 import type { GatewayContext } from './context.js';
 import { forwardClientAddress } from './client-address.js';
 

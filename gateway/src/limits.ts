@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayConfig } from '@hc/config';
-import { createDocumentLimits } from '@hc/graphql';
+import { createDocumentLimits } from '@hc/graphql/shell';
 
 // The package's ESM build imports graphql/index.mjs, a second graphql realm beside the CommonJS
 // one Apollo uses ("Cannot use GraphQLObjectType from another realm"); its CommonJS build shares ours.

@@ -1,7 +1,7 @@
 // The only file of the gateway that reads process.env.
 import { gatewayEnv, loadConfig } from '@hc/config';
 import { createLogger } from '@hc/logger';
-import { isClusterPrimary, runProcess, superviseWorkers, workerCount } from '@hc/service';
+import { isClusterPrimary, runProcess, superviseWorkers, workerCount } from '@hc/service/process';
 import { createGateway } from './server.js';
 import { startTracing } from './tracing.js';
 

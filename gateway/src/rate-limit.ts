@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayConfig } from '@hc/config';
-import { RateLimitedError, type ServiceMetrics } from '@hc/graphql';
+import { RateLimitedError, type ServiceMetrics } from '@hc/graphql/shell';
 import { addressBucket } from './client-address.js';
 import { refusals } from './refusals.js';
 

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { ServiceMetrics } from '@hc/graphql';
+import type { ServiceMetrics } from '@hc/graphql/shell';
 
 const counters = new WeakMap<ServiceMetrics, Counter<'transport' | 'reason'>>();
 

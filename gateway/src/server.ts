@@ -17,7 +17,7 @@ import {
   requestStore,
   serviceUnavailableStatusPlugin,
   ServiceMetrics,
-} from '@hc/graphql';
+} from '@hc/graphql/shell';
 import { createLogger, type Logger } from '@hc/logger';
 import { createLimits } from './limits.js';
 import { RedisKeyValueCache } from './redis-cache.js';

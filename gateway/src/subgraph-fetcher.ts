@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
-import { CLIENT_HEADER, signGatewayRequest, type ServiceMetrics } from '@hc/graphql';
+import { CLIENT_HEADER, signGatewayRequest, type ServiceMetrics } from '@hc/graphql/shell';
 
 export interface SubgraphFetcherOptions {
   /** Keep-alive sockets per subgraph origin; requests beyond it queue instead of opening more. */

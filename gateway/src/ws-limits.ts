@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import type { GatewayConfig } from '@hc/config';
-import type { ServiceMetrics } from '@hc/graphql';
+import type { ServiceMetrics } from '@hc/graphql/shell';
 import type { Limits } from './limits.js';
 import { refusals } from './refusals.js';
 import { sha256 } from './persisted-queries.js';

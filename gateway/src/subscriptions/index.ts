@@ -6,7 +6,7 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSch
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
 import { AuthError, AuthUnavailableError, bearerToken, type AuthUser, type TokenVerifier } from '@hc/auth';
-import type { AppointmentChangedEvent } from '@hc/graphql';
+import type { AppointmentChangedEvent } from '@hc/graphql/shell';
 import type { Logger } from '@hc/logger';
 import type { GatewayContext } from '../context.js';
 import { AppointmentEventBus } from './event-bus.js';

@@ -1,27 +1,12 @@
-import { Queue } from 'bullmq';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createRedis, type NotificationConfig } from '@hc/config';
+import type { NotificationConfig } from '@hc/config';
 import type { Logger } from '@hc/logger';
 import { createConsumer, NOTIFICATION_BACKOFF_TYPE, QUEUES, reconcileSettings } from '@hc/jobs';
 import type { BackgroundTask } from '@hc/service';
 import { DeliveryProcessor, notificationBackoff } from './modules/notification/notification.worker.js';
 import { NotificationReconciler } from './modules/notification/notification.reconciler.js';
 import { createProviders } from './modules/providers/index.js';
-
-/** The notifications queue as seen by admins (counts, failed jobs, retry) and by reschedules. */
-export function createOpsQueue(config: NotificationConfig) {
-  const connection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
-  connection.on('error', () => undefined);
-  const queue = new Queue(QUEUES.notifications, { connection, prefix: config.REDIS_PREFIX });
-  queue.on('error', () => undefined);
-  return {
-    queue,
-    close: async () => {
-      await queue.close().catch(() => undefined);
-      connection.disconnect();
-    },
-  };
-}
+import { createOpsQueue } from './ops-queue.js';
 
 /**
  * The worker side of the pipeline: delivery of `notifications` jobs. Runs inside the subgraph

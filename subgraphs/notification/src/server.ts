@@ -3,7 +3,7 @@ import { QUEUES } from '@hc/jobs';
 import type { SubgraphDefinition } from '@hc/service';
 import { buildNotificationSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
-import { createOpsQueue, createWorkerTasks } from './pipeline.js';
+import { createOpsQueue } from './ops-queue.js';
 import { seedDefaultTemplates } from './modules/template/template.defaults.js';
 import { twilioStatusRoute } from './modules/receipts/twilio.webhook.js';
 import { applyUserChanged } from './modules/contact/contact.consumer.js';
@@ -46,7 +46,8 @@ export const notificationSubgraph: SubgraphDefinition<NotificationConfig, Notifi
       buildContext: (base) => ({ ...base, em: orm.em.fork(), queue: ops.queue }),
       background: [
         { start: () => undefined, stop: () => ops.close() },
-        ...(config.RUN_WORKER ? createWorkerTasks(config, { orm, logger }) : []),
+        // The delivery side (providers: nodemailer, web-push, …) is loaded only where it runs.
+        ...(config.RUN_WORKER ? (await import('./pipeline.js')).createWorkerTasks(config, { orm, logger }) : []),
       ],
     };
   },

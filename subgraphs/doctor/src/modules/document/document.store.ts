@@ -2,8 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DoctorConfig } from '@hc/config';
 
 export interface StoredObject {
@@ -30,46 +29,67 @@ export const KEY = /^[0-9a-f-]{36}\/(ID_CARD|MEDICAL_LICENSE)\/[0-9a-f-]{36}$/;
 
 const seconds = (until: Date) => Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
 
-/** S3 or an S3-compatible service, with presigned URLs (size and type are signed into the PUT). */
+/**
+ * S3 or an S3-compatible service, with presigned URLs (size and type are signed into the PUT). The
+ * AWS SDK (≈ 1 MB of JavaScript, several MB of heap once loaded) is imported on first use, so a
+ * doctor subgraph on the local store never loads it.
+ */
 export class S3DocumentStore implements DocumentStore {
-  private readonly client: S3Client;
+  private sdk?: Promise<{
+    s3: typeof import('@aws-sdk/client-s3');
+    getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
+    client: S3Client;
+  }>;
   constructor(
     private readonly bucket: string,
-    options: { region: string; endpoint?: string; forcePathStyle: boolean; accessKeyId?: string; secretAccessKey?: string },
-  ) {
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-      credentials:
-        options.accessKeyId && options.secretAccessKey
-          ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
-          : undefined,
+    private readonly options: {
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+    },
+  ) {}
+
+  private load() {
+    this.sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3, presigner]) => {
+      const { region, endpoint, forcePathStyle, accessKeyId, secretAccessKey } = this.options;
+      const client = new s3.S3Client({
+        region,
+        endpoint,
+        forcePathStyle,
+        credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      });
+      return { s3, getSignedUrl: presigner.getSignedUrl, client };
     });
+    return this.sdk;
   }
 
-  uploadUrl(key: string, object: { contentType: string; size: number }, expiresAt: Date): Promise<string> {
-    const put = new PutObjectCommand({
+  async uploadUrl(key: string, object: { contentType: string; size: number }, expiresAt: Date): Promise<string> {
+    const { s3, getSignedUrl, client } = await this.load();
+    const put = new s3.PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ContentType: object.contentType,
       ContentLength: object.size,
     });
     // Content-Type and Content-Length are signed headers: S3 refuses a PUT with others.
-    return getSignedUrl(this.client, put, {
+    return getSignedUrl(client, put, {
       expiresIn: seconds(expiresAt),
       signableHeaders: new Set(['content-type', 'content-length']),
     });
   }
 
-  downloadUrl(key: string, expiresAt: Date): Promise<string> {
-    const get = new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: 'attachment' });
-    return getSignedUrl(this.client, get, { expiresIn: seconds(expiresAt) });
+  async downloadUrl(key: string, expiresAt: Date): Promise<string> {
+    const { s3, getSignedUrl, client } = await this.load();
+    const get = new s3.GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: 'attachment' });
+    return getSignedUrl(client, get, { expiresIn: seconds(expiresAt) });
   }
 
   async stat(key: string): Promise<StoredObject | null> {
+    const { s3, client } = await this.load();
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return {
         size: head.ContentLength ?? 0,
         contentType: head.ContentType ?? '',
