@@ -211,9 +211,7 @@ export function createAppointmentFanout(options: FanoutOptions) {
         if (!shared) return out; // one user: not visible to them, on any of their sockets
         // Visible to some assistants and not to this one (assignment changed since the event):
         // answer each of the others from their own fetch, as if nothing were shared.
-        const rest = await Promise.all(
-          candidates.slice(1).map(async (m) => [m, await fetchFor(m, plan, event)] as const),
-        );
+        const rest = await Promise.all(candidates.slice(1).map(async (m) => [m, await fetchFor(m, plan, event)] as const));
         for (const [m, o] of rest) {
           if (o.kind === 'unauthenticated') m.unauthorized();
           else if (o.kind === 'result' && o.result) out.set(m, o.result);
@@ -241,8 +239,7 @@ export function createAppointmentFanout(options: FanoutOptions) {
         const { plan } = sub.plan;
         if (plan.doctorId && plan.doctorId !== event.doctorId) continue;
         if (plan.workplaceId && plan.workplaceId !== event.workplaceId) continue;
-        const shared =
-          !plan.query || (sub.plan.shareable && sub.member.user.role === 'ASSISTANT' && assistants.has(userId));
+        const shared = !plan.query || (sub.plan.shareable && sub.member.user.role === 'ASSISTANT' && assistants.has(userId));
         const key = !plan.query
           ? `e\n${sub.plan.key}`
           : shared

@@ -309,7 +309,8 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
       for (const [i, s] of all.entries()) await waitFor(() => s.received[0], `subscriber ${i}`);
       const expected = { type: 'BOOKED', appointment: { id, status: 'PENDING', patient: { name: 'Pat Ient' } } };
       for (const s of [...shareable, ...patients]) expect(s.received[0]).toEqual({ data: { appointmentUpdated: expected } });
-      for (const s of audited) expect(s.received[0].data.appointmentUpdated).toEqual({ type: 'BOOKED', appointment: { id, notes: 'chest pain' } });
+      for (const s of audited)
+        expect(s.received[0].data.appointmentUpdated).toEqual({ type: 'BOOKED', appointment: { id, notes: 'chest pain' } });
       // Per socket this was 8×2 + 4×1 + 3×2 = 26 subgraph fetches. Grouped: the assistants' shareable
       // selection once (2), the audited one once per assistant (2×1), the patient's once (2).
       const used = (await fetches()) - before;
