@@ -30,6 +30,10 @@ const ASSISTANTS = 20;
 const PATIENTS = 15;
 const OTHER_DOCTORS = 10;
 const P95_TARGET_MS = 250;
+/** Which runs: "1" (one gateway), "2" (two gateways) or both (default). */
+const RUNS = (process.env.BENCH_RUNS ?? '1,2').split(',').map(Number);
+/** A directory: the first gateway writes a V8 CPU profile there on exit. */
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 const SELECTIONS = [
   `subscription S0 { appointmentUpdated { type occurredAt } }`,
@@ -139,7 +143,12 @@ async function main() {
     services.push(
       await startService(
         `gateway${i}`,
-        ['--import', './scripts/register.js', 'gateway/src/main.ts'],
+        [
+          ...(CPU_PROF && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
+          '--import',
+          './scripts/register.js',
+          'gateway/src/main.ts',
+        ],
         {
           ...common,
           GATEWAY_PORT: String(port),
@@ -255,7 +264,7 @@ async function main() {
     ).then((d) => d.bookAppointment.id as string);
 
   const targets: Record<string, boolean> = {};
-  for (const gateways of [1, 2]) {
+  for (const gateways of RUNS) {
     log(`\n── run ${gateways}: ${SOCKETS} sockets on ${gateways} gateway process${gateways > 1 ? 'es' : ''} ──`);
     // Appointments to cancel in the burst, booked before anyone listens.
     const cancellations = Math.floor(BURST * 0.3);
@@ -321,7 +330,10 @@ async function main() {
     };
     const cpu = async () => {
       const texts = await Promise.all(metricsPorts.slice(0, gateways).map((p) => metricsText(p, metricsToken)));
-      return texts.reduce((n, t) => n + sum(t, 'process_cpu_seconds_total'), 0);
+      return {
+        user: texts.reduce((n, t) => n + sum(t, 'process_cpu_user_seconds_total'), 0),
+        system: texts.reduce((n, t) => n + sum(t, 'process_cpu_system_seconds_total'), 0),
+      };
     };
     const before = await subgraphMetrics();
     const cpuBefore = await cpu();
@@ -371,7 +383,10 @@ async function main() {
     while (Date.now() < deadline && subs.some((s) => s.received.length < expectedFor(s))) await sleep(100);
     await sleep(500); // anything unexpected has had time to arrive
     const after = await subgraphMetrics();
-    const gatewayCpuMs = ((await cpu()) - cpuBefore) * 1000;
+    const cpuAfter = await cpu();
+    const gatewayUserMs = (cpuAfter.user - cpuBefore.user) * 1000;
+    const gatewaySystemMs = (cpuAfter.system - cpuBefore.system) * 1000;
+    const gatewayCpuMs = gatewayUserMs + gatewaySystemMs;
     const benchCpu = process.cpuUsage(benchCpuBefore);
 
     // Event identity: the appointment id where selected; S0 (type occurredAt) via occurredAt.
@@ -427,7 +442,7 @@ async function main() {
     log(`subgraph requests per event (doctor + auth): ${reqPerEvent.toFixed(1)} (bound ${reqBound})`);
     log(
       `gateway CPU: ${(gatewayCpuMs / events).toFixed(1)} ms per event, ${((gatewayCpuMs / expectedTotal) * 1000).toFixed(0)} µs per delivery ` +
-        `(mutations included); this bench process (1,000 clients): ${((benchCpu.user + benchCpu.system) / 1000 / events).toFixed(1)} ms per event`,
+        `(user ${(gatewayUserMs / events).toFixed(1)}, system ${(gatewaySystemMs / events).toFixed(1)}; mutations included); this bench process (1,000 clients): ${((benchCpu.user + benchCpu.system) / 1000 / events).toFixed(1)} ms per event`,
     );
     const p95 = percentile(fromMutation, 95);
     const label = `${gateways} gateway${gateways > 1 ? 's' : ''}`;
