@@ -3,7 +3,7 @@ import { buildSchema, parse, type ExecutionResult, type FormattedExecutionResult
 import type { AuthUser } from '@hc/auth';
 import type { AppointmentChangedEvent } from '@hc/graphql';
 import type { Logger } from '@hc/logger';
-import { createAppointmentFanout, readsOnlyShareableFields, type Member } from './fanout.js';
+import { createAppointmentFanout, readsOnlyShareableFields, type Delivery, type Member } from './fanout.js';
 
 // The part of the API schema (gateway/supergraph.graphql) the selections below touch.
 const schema = buildSchema(`
@@ -67,6 +67,7 @@ function setup(
   });
   const add = (who: keyof typeof users, query: string, variables: Record<string, unknown> = {}) => {
     const got: ExecutionResult[] = [];
+    const deliveries: Delivery[] = [];
     const closed: number[] = [];
     const u = users[who];
     const remove = fanout.add(
@@ -76,9 +77,12 @@ function setup(
         unauthorized: () => closed.push(4401),
       },
       { schema, document: parse(query), variables },
-      (r) => got.push(r),
+      (d) => {
+        deliveries.push(d);
+        got.push(d.result);
+      },
     );
-    return { got, closed, remove };
+    return { got, deliveries, closed, remove };
   };
   return { fanout, calls, add };
 }
@@ -122,6 +126,10 @@ describe('createAppointmentFanout', () => {
     for (const s of [...a1, ...a2, a1Audited, a2Audited, ...patient, doctor]) expect(s.got).toHaveLength(1);
     expect(doctor.got[0]).toEqual({ data: { appointmentUpdated: { type: 'BOOKED', occurredAt: '2027-01-01T10:00:00.000Z' } } });
     expect(stranger.got).toHaveLength(0);
+    // One answer object (serialized once) for the whole assistant group.
+    const shared = a1[0]!.deliveries[0]!;
+    for (const s of [...a1, ...a2]) expect(s.deliveries[0]).toBe(shared);
+    expect(a1Audited.deliveries[0]).not.toBe(a2Audited.deliveries[0]);
     expect(fanout.size).toEqual({ subscribers: 14, users: 5, plans: 3 });
   });
 

@@ -103,10 +103,24 @@ interface SharedPlan {
   refs: number;
 }
 
+/**
+ * One answer, shared by every subscriber that gets it: serialized at most once (the first
+ * `json()`), however many sockets it goes to.
+ */
+export interface Delivery {
+  result: ExecutionResult;
+  json: () => string;
+}
+
+function delivery(result: ExecutionResult): Delivery {
+  let json: string | undefined;
+  return { result, json: () => (json ??= JSON.stringify(result)) };
+}
+
 interface Subscriber {
   member: Member;
   plan: SharedPlan;
-  push: (result: ExecutionResult) => void;
+  push: (delivery: Delivery) => void;
   /** Deliveries run one after another: publish order per subscriber. */
   chain: Promise<void>;
 }
@@ -187,15 +201,15 @@ export function createAppointmentFanout(options: FanoutOptions) {
     shared: boolean,
     event: AppointmentChangedEvent,
     verified: Map<string, Promise<boolean>>,
-  ): Promise<Map<Member, ExecutionResult>> => {
+  ): Promise<Map<Member, Delivery>> => {
     const checks = await Promise.all(members.map((m) => stillValid(m, verified)));
     const valid: Member[] = [];
     members.forEach((m, i) => (checks[i] ? valid.push(m) : m.unauthorized()));
-    const out = new Map<Member, ExecutionResult>();
+    const out = new Map<Member, Delivery>();
     if (!valid.length) return out;
     if (!plan.query) {
-      const result = { data: { [plan.rootKey]: plan.render(event, null) } };
-      for (const m of valid) out.set(m, result);
+      const answer = delivery({ data: { [plan.rootKey]: plan.render(event, null) } });
+      for (const m of valid) out.set(m, answer);
       return out;
     }
     let candidates = valid;
@@ -214,11 +228,14 @@ export function createAppointmentFanout(options: FanoutOptions) {
         const rest = await Promise.all(candidates.slice(1).map(async (m) => [m, await fetchFor(m, plan, event)] as const));
         for (const [m, o] of rest) {
           if (o.kind === 'unauthenticated') m.unauthorized();
-          else if (o.kind === 'result' && o.result) out.set(m, o.result);
+          else if (o.kind === 'result' && o.result) out.set(m, delivery(o.result));
         }
         return out;
       }
-      if (outcome.result) for (const m of candidates) out.set(m, outcome.result);
+      if (outcome.result) {
+        const answer = delivery(outcome.result);
+        for (const m of candidates) out.set(m, answer);
+      }
       return out;
     }
     return out;
@@ -256,14 +273,14 @@ export function createAppointmentFanout(options: FanoutOptions) {
       // A failure answers nothing to this group only, logged once.
       const answers = resolveGroup(members, group.plan.plan, group.shared, event, verified).catch((err: Error) => {
         logger.warn({ err: err.message }, 'subscription event not delivered');
-        return new Map<Member, ExecutionResult>();
+        return new Map<Member, Delivery>();
       });
       for (const sub of group.subs) {
         sub.chain = sub.chain
           .then(() => answers)
           .then((a) => {
-            const result = a.get(sub.member);
-            if (result) sub.push(result);
+            const answer = a.get(sub.member);
+            if (answer) sub.push(answer);
           });
       }
     }
@@ -284,7 +301,7 @@ export function createAppointmentFanout(options: FanoutOptions) {
         operationName?: string | null;
         variables: Record<string, unknown>;
       },
-      push: (result: ExecutionResult) => void,
+      push: (delivery: Delivery) => void,
     ): () => void {
       const key = `${print(request.document)}\n${request.operationName ?? ''}\n${stableJson(request.variables)}`;
       let plan = plans.get(key);

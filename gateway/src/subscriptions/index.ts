@@ -101,6 +101,7 @@ function pushIterator<T>(cleanup: () => void) {
       } else queue.push(value);
     },
     end: finish,
+    ended: () => done,
   };
 }
 
@@ -171,12 +172,17 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const stopListening = bus.listen((event) => fanout.dispatch(event));
 
   const subscribe = async (args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
-    const ctx = args.contextValue as { state: ConnectionState; socket: WebSocket };
+    const ctx = args.contextValue as { state: ConnectionState; socket: WebSocket; id: string };
     const state = ctx.state;
     if (!state.user || !state.authorization)
       return { errors: [new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED' } })] };
     let remove = () => {};
+    // graphql-ws completes this iterator when the client unsubscribes or the socket closes; until
+    // then it yields nothing: events are written to the socket directly (below).
     const stream = pushIterator<ExecutionResult>(() => remove());
+    // A graphql-ws `next` message, written here so that a group's answer is serialized once for all
+    // its sockets rather than once per socket (graphql-ws stringifies every message itself).
+    const prefix = `{"id":${JSON.stringify(ctx.id)},"type":"next","payload":`;
     try {
       remove = fanout.add(
         {
@@ -191,7 +197,10 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           operationName: args.operationName,
           variables: (args.variableValues ?? {}) as Record<string, unknown>,
         },
-        stream.push,
+        (delivery) => {
+          if (stream.ended() || ctx.socket.readyState !== ctx.socket.OPEN) return;
+          ctx.socket.send(`${prefix}${delivery.json()}}`);
+        },
       );
     } catch (error) {
       return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })] };
@@ -202,7 +211,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const server = useServer<Record<string, unknown>, { state?: ConnectionState }>(
     {
       schema: () => schema(),
-      context: (ctx) => ({ state: ctx.extra.state ?? {}, socket: ctx.extra.socket }),
+      context: (ctx, id) => ({ state: ctx.extra.state ?? {}, socket: ctx.extra.socket, id }),
       onConnect: async (ctx) => {
         if (!(await options.limits.admit(ctx.extra.request))) {
           ctx.extra.socket.close(CLOSE_RATE_LIMITED, 'Too many requests');
