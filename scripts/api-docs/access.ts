@@ -20,4 +20,6 @@ export const UNAUTHORIZED_FIELDS: Record<string, string> = {
   resetPassword: 'anyone holding the code',
   appointmentUpdated:
     'any signed-in user, over graphql-ws at the gateway; events only for appointments the user may see (patient, doctor, assigned assistants, admins)',
+  slotReleased:
+    'any signed-in user, over graphql-ws at the gateway (the event names a time, never a person); doctorId / workplaceId narrow it',
 };

@@ -79,6 +79,7 @@ export const FIELD_ERRORS: Record<string, string[]> = {
     'CONFLICT:INVALID_STATUS',
   ],
   appointmentUpdated: ['UNAUTHENTICATED'],
+  slotReleased: ['UNAUTHENTICATED'],
   inviteAssistant: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT:ALREADY_ASSIGNED', 'CONFLICT:INVITE_PENDING'],
   respondToInvite: ['NOT_FOUND', 'CONFLICT:INVITE_EXPIRED', 'CONFLICT:INVITE_NOT_PENDING'],
   revokeAssistant: ['NOT_FOUND', 'CONFLICT:ALREADY_REVOKED'],

@@ -187,7 +187,10 @@ export function createAppointmentFanout(options: FanoutOptions) {
     if (Object.values(data).some((v) => v == null)) return { kind: 'result', result: null };
     return {
       kind: 'result',
-      result: { data: { [plan.rootKey]: plan.render(event, data) }, ...(errors?.length ? { errors } : {}) },
+      result: {
+        data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, data) },
+        ...(errors?.length ? { errors } : {}),
+      },
     };
   };
 
@@ -208,7 +211,7 @@ export function createAppointmentFanout(options: FanoutOptions) {
     const out = new Map<Member, Delivery>();
     if (!valid.length) return out;
     if (!plan.query) {
-      const answer = delivery({ data: { [plan.rootKey]: plan.render(event, null) } });
+      const answer = delivery({ data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, null) } });
       for (const m of valid) out.set(m, answer);
       return out;
     }
@@ -300,6 +303,8 @@ export function createAppointmentFanout(options: FanoutOptions) {
         document: DocumentNode;
         operationName?: string | null;
         variables: Record<string, unknown>;
+        /** The plan of this request, when the caller has it already. */
+        plan?: SubscriptionPlan;
       },
       push: (delivery: Delivery) => void,
     ): () => void {
@@ -308,7 +313,7 @@ export function createAppointmentFanout(options: FanoutOptions) {
       if (!plan) {
         plan = {
           key,
-          plan: planSubscription(request.document, request.operationName, request.variables),
+          plan: request.plan ?? planSubscription(request.document, request.operationName, request.variables),
           shareable: readsOnlyShareableFields(request.schema, request.document),
           refs: 0,
         };

@@ -10,6 +10,7 @@ import type { Logger } from '@hc/logger';
 import type { GatewayContext } from '../context.js';
 import { AppointmentEventBus } from './event-bus.js';
 import { createAppointmentFanout } from './fanout.js';
+import { planSubscription } from './selection.js';
 import { CLOSE_RATE_LIMITED, type createWsLimits } from '../ws-limits.js';
 
 /** Close codes a client can act on: 4401 sign in again, 4403 not allowed, 4429 (ws-limits.ts) retry later. */
@@ -106,14 +107,16 @@ function pushIterator<T>(cleanup: () => void) {
 }
 
 /**
- * Serves `Subscription.appointmentUpdated` over graphql-ws on the gateway's HTTP server
+ * Serves `Subscription.appointmentUpdated` and `Subscription.slotReleased` over graphql-ws on the gateway's HTTP server
  * (@apollo/gateway cannot execute subscriptions, and subscriptions never go to subgraphs).
  * The token comes in connectionParams.authorization and is verified like HTTP; a missing or
  * bad token closes the socket with 4401. Each event from Redis is delivered only to
  * subscribers listed in the event (patient, doctor, assigned assistants) and matching the
  * filters; their appointment selections are resolved through the supergraph once per group of
  * subscribers that must get the same answer, with a member's token, so subgraphs authorize it
- * again (fanout.ts: who is grouped with whom). Call before `apollo.start()`
+ * again (fanout.ts: who is grouped with whom). A slotReleased event names a time, never a person:
+ * it goes to every signed-in subscriber whose filters match, rendered from the event alone (no
+ * subgraph request). Call before `apollo.start()`
  * (it adds a plugin and listens for the first schema load).
  */
 export function attachSubscriptions(options: SubscriptionOptions) {
@@ -176,7 +179,24 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     const state = ctx.state;
     if (!state.user || !state.authorization)
       return { errors: [new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED' } })] };
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    let plan: ReturnType<typeof planSubscription>;
+    try {
+      plan = planSubscription(args.document, args.operationName, variables);
+    } catch (error) {
+      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })] };
+    }
     let remove = () => {};
+    if (plan.field === 'slotReleased') {
+      const stream = pushIterator<ExecutionResult>(() => remove());
+      // No personal data in the event: every signed-in subscriber whose filters match gets it, as is.
+      remove = bus.listenSlots((event) => {
+        if (plan.doctorId && plan.doctorId !== event.doctorId) return;
+        if (plan.workplaceId && plan.workplaceId !== event.workplaceId) return;
+        stream.push({ data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, null) } });
+      });
+      return stream.iterator;
+    }
     // graphql-ws completes this iterator when the client unsubscribes or the socket closes; until
     // then it yields nothing: events are written to the socket directly (below).
     const stream = pushIterator<ExecutionResult>(() => remove());
@@ -191,12 +211,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           expiresAt: state.expiresAt,
           unauthorized: () => ctx.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired'),
         },
-        {
-          schema: args.schema,
-          document: args.document,
-          operationName: args.operationName,
-          variables: (args.variableValues ?? {}) as Record<string, unknown>,
-        },
+        { schema: args.schema, document: args.document, operationName: args.operationName, variables, plan },
         (delivery) => {
           if (stream.ended() || ctx.socket.readyState !== ctx.socket.OPEN) return;
           ctx.socket.send(`${prefix}${delivery.json()}}`);

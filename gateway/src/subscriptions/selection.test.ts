@@ -47,4 +47,26 @@ describe('planSubscription', () => {
   it('refuses other operations', () => {
     expect(() => planSubscription(parse('query { doctors { totalCount } }'), undefined, {})).toThrow();
   });
+
+  it('plans slotReleased from the event alone: filters, aliases, fragments, no follow-up query', () => {
+    const doc = parse(`
+      subscription($w: ID) { free: slotReleased(workplaceId: $w) { ...S at: startsAt __typename } }
+      fragment S on SlotReleasedEvent { doctorId endsAt }
+    `);
+    const plan = planSubscription(doc, undefined, { w: 'wp-1' });
+    expect(plan).toMatchObject({ field: 'slotReleased', rootKey: 'free', workplaceId: 'wp-1', query: null });
+    const slot = {
+      doctorId: 'd',
+      workplaceId: 'wp-1',
+      startsAt: '2027-01-01T10:00:00.000Z',
+      endsAt: '2027-01-01T10:30:00.000Z',
+      occurredAt: '2027-01-01T09:00:00.000Z',
+    };
+    expect(plan.render(slot, null)).toEqual({
+      doctorId: 'd',
+      endsAt: '2027-01-01T10:30:00.000Z',
+      at: '2027-01-01T10:00:00.000Z',
+      __typename: 'SlotReleasedEvent',
+    });
+  });
 });

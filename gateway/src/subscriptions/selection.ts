@@ -11,20 +11,27 @@ import {
   type ValueNode,
 } from 'graphql';
 
+/** The subscription root fields the gateway serves. */
+export type SubscriptionField = 'appointmentUpdated' | 'slotReleased';
+
 export interface SubscriptionPlan {
+  field: SubscriptionField;
   /** Response key of the root field (its alias or name). */
   rootKey: string;
   doctorId?: string;
   workplaceId?: string;
-  /** The query resolving every `appointment` selection of the subscriber, or null when none is selected. */
+  /**
+   * The query resolving every `appointment` selection of the subscriber, or null when none is
+   * selected (always null for slotReleased: every field is in the event).
+   */
   query: string | null;
   variables: Record<string, unknown>;
   /** Builds the subscriber's result from the event and the query's data. */
-  render: (
-    event: { type: string; occurredAt: string },
-    data: Record<string, unknown> | null | undefined,
-  ) => Record<string, unknown>;
+  render: (event: Record<string, unknown>, data: Record<string, unknown> | null | undefined) => Record<string, unknown>;
 }
+
+/** slotReleased's fields, all carried by the event (SlotReleasedEvent in @hc/jobs). */
+const SLOT_EVENT_FIELDS = new Set(['doctorId', 'workplaceId', 'startsAt', 'endsAt', 'occurredAt']);
 
 export const APPOINTMENT_ID_VARIABLE = '__appointmentId';
 
@@ -98,9 +105,32 @@ export function planSubscription(
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
 
   const [root] = flatten(op.selectionSet, fragments, variables);
-  if (!root || root.name.value !== 'appointmentUpdated') throw new Error('unsupported subscription field');
+  const field = root?.name.value;
+  if (field !== 'appointmentUpdated' && field !== 'slotReleased') throw new Error('unsupported subscription field');
   const arg = (name: string) => argValue(root.arguments?.find((a) => a.name.value === name)?.value, variables);
   const eventFields = root.selectionSet ? flatten(root.selectionSet, fragments, variables) : [];
+  const rootKey = root.alias?.value ?? field;
+
+  if (field === 'slotReleased') {
+    // Everything a subscriber can select is in the event: no follow-up query.
+    return {
+      field,
+      rootKey,
+      doctorId: arg('doctorId'),
+      workplaceId: arg('workplaceId'),
+      query: null,
+      variables: {},
+      render: (event) => {
+        const out: Record<string, unknown> = {};
+        for (const f of eventFields) {
+          const key = f.alias?.value ?? f.name.value;
+          if (f.name.value === '__typename') out[key] = 'SlotReleasedEvent';
+          else if (SLOT_EVENT_FIELDS.has(f.name.value)) out[key] = event[f.name.value] ?? null;
+        }
+        return out;
+      },
+    };
+  }
 
   const appointmentFields = eventFields.filter((f) => f.name.value === 'appointment');
   let query: string | null = null;
@@ -159,7 +189,8 @@ export function planSubscription(
   const queryVariables = Object.fromEntries(Object.entries(variables).filter(([k]) => query?.includes(`$${k}`)));
 
   return {
-    rootKey: root.alias?.value ?? root.name.value,
+    field,
+    rootKey,
     doctorId: arg('doctorId'),
     workplaceId: arg('workplaceId'),
     query,

@@ -147,6 +147,26 @@ export interface AppointmentChangedEvent {
 /** The Redis pub/sub channel for appointment events under a deployment's REDIS_PREFIX. */
 export const appointmentEventsChannel = (redisPrefix: string): string => `${redisPrefix}:pubsub:appointment-events`;
 
+/**
+ * doctor subgraph → gateways: a slot became bookable by anyone (a waitlist hold released with
+ * nobody left waiting, or a cancellation, reschedule or no-show that freed a future slot no
+ * waiting patient took). Published like AppointmentChangedEvent (Redis pub/sub after commit,
+ * `slotEventsChannel`) and delivered to every signed-in `slotReleased` subscriber whose filters
+ * match: it names a time, never a person.
+ */
+export interface SlotReleasedEvent {
+  doctorId: string;
+  workplaceId: string;
+  /** ISO date-times of the slot. */
+  startsAt: string;
+  endsAt: string;
+  /** ISO date-time. */
+  occurredAt: string;
+}
+
+/** The Redis pub/sub channel for slot events under a deployment's REDIS_PREFIX. */
+export const slotEventsChannel = (redisPrefix: string): string => `${redisPrefix}:pubsub:slot-events`;
+
 /** doctor → itself: a delayed job that moves a waitlist offer on once its hold lapses. */
 export interface WaitlistOfferExpireEvent {
   entryId: string;

@@ -6,6 +6,7 @@ import { Migration20261130223000_documents } from './Migration20261130223000_doc
 import { Migration20261130230000_booked_by } from './Migration20261130230000_booked_by.js';
 import { Migration20261130220000_non_probing } from './Migration20261130220000_non_probing.js';
 import { Migration20261130220000_outbox_published_idx } from './Migration20261130220000_outbox_published_idx.js';
+import { Migration20261201000000_no_show_frees_time } from './Migration20261201000000_no_show_frees_time.js';
 
 /** Committed migrations in order; new ones are appended here (see README "Migrations"). */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261130230000_booked_by', class: Migration20261130230000_booked_by },
   { name: 'Migration20261130220000_non_probing', class: Migration20261130220000_non_probing },
   { name: 'Migration20261130220000_outbox_published_idx', class: Migration20261130220000_outbox_published_idx },
+  { name: 'Migration20261201000000_no_show_frees_time', class: Migration20261201000000_no_show_frees_time },
 ];

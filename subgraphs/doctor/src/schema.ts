@@ -15,8 +15,8 @@ import { WaitlistResolver } from './modules/waitlist/waitlist.resolver.js';
 import { DoctorDocumentResolver, DoctorDocumentsResolver } from './modules/document/document.resolver.js';
 
 /**
- * appointmentUpdated is declared here so the supergraph has the Subscription type, but the
- * gateway serves it (graphql-ws + Redis pub/sub); this subgraph never runs a subscription.
+ * appointmentUpdated and slotReleased are declared here so the supergraph has the Subscription type, but the
+ * gateway serves them (graphql-ws + Redis pub/sub); this subgraph never runs a subscription.
  */
 const gatewayServedPubSub: PubSub = {
   publish: () => undefined,

@@ -27,8 +27,12 @@ export const doctorSubgraph: SubgraphDefinition<DoctorConfig, DoctorSubgraphCont
       handlers: {
         'user.changed': (event, { orm }) => applyUserChanged(orm, event),
         'prescription.pharmacy-access': (event, { orm }) => applyPharmacyAccess(orm, event),
-        'waitlist.offer-expire': (_event, { orm, config, job }) =>
-          waitlistOfferExpireHandler(orm, config.WAITLIST_OFFER_MINUTES)(job),
+        'waitlist.offer-expire': (_event, { orm, config, job, redis, logger }) =>
+          waitlistOfferExpireHandler(
+            orm,
+            config.WAITLIST_OFFER_MINUTES,
+            new AppointmentEvents(redis, config.REDIS_PREFIX, logger),
+          )(job),
       },
     },
   ],

@@ -31,7 +31,8 @@ export interface SeedItem {
 
 /** A PHARMACY owner with a pharmacy (approved by an admin unless `approve: false`), one branch in `city` and the given stock, all through the API. */
 export async function seedPharmacy(
-  h: Harness,
+  /** The subgraph alone (startPharmacy) or anything calling the same API, e.g. the gateway of a supergraph. */
+  h: Pick<Harness, 'call' | 'user'>,
   opts: { name?: string; city?: string; items: SeedItem[]; /** default true */ approve?: boolean },
 ) {
   const owner = h.user('PHARMACY');

@@ -1,7 +1,7 @@
 import { NotFoundError, byKeys, groupByKeys, loader } from '@hc/graphql';
 import { Doctor } from './doctor/doctor.entity.js';
 import { Workplace } from './workplace/workplace.entity.js';
-import { Appointment, AppointmentStatus } from './appointment/appointment.entity.js';
+import { Appointment, AppointmentStatus, FREED_STATUSES } from './appointment/appointment.entity.js';
 import { HELD } from './waitlist/waitlist.entity.js';
 import { DoctorDocument } from './document/document.entity.js';
 import type { DoctorSubgraphContext } from '../context.js';
@@ -73,7 +73,7 @@ export const load = {
     ).load(id),
 
   /**
-   * Non-cancelled appointment times per doctor and range. A directory page asking
+   * Occupied appointment times (not CANCELLED or NO_SHOW) per doctor and range. A directory page asking
    * availableSlots for every doctor costs one query (over the union of the ranges), not one each.
    */
   takenTimes: (ctx: DoctorSubgraphContext, doctorId: string, from: Date, to: Date) =>
@@ -84,7 +84,7 @@ export const load = {
         Appointment,
         {
           doctorId: { $in: [...new Set(keys.map((k) => k.doctorId))] },
-          status: { $ne: AppointmentStatus.CANCELLED },
+          status: { $nin: FREED_STATUSES },
           startsAt: { $lt: max },
           endsAt: { $gt: min },
         },

@@ -12,6 +12,14 @@ export enum AppointmentStatus {
 }
 registerEnumType(AppointmentStatus, { name: 'AppointmentStatus' });
 
+/**
+ * Statuses whose rows no longer occupy their time: the exclusion constraints leave them out (see
+ * the init and no_show_frees_time migrations), and so does every "is this time taken" query.
+ */
+export const FREED_STATUSES = [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW];
+/** FREED_STATUSES as a SQL list, for raw queries. */
+export const FREED_STATUSES_SQL = `('CANCELLED', 'NO_SHOW')`;
+
 export enum AppointmentEventType {
   BOOKED = 'BOOKED',
   CONFIRMED = 'CONFIRMED',
@@ -24,7 +32,7 @@ registerEnumType(AppointmentEventType, { name: 'AppointmentEventType' });
 
 /**
  * Double booking is prevented by two exclusion constraints (doctor, patient) over the time
- * range of non-cancelled rows (see the init migration); the application check before the
+ * range of rows not in FREED_STATUSES (CANCELLED, NO_SHOW); the application check before the
  * insert only gives the friendly message.
  */
 @Entity({ tableName: 'appointments' })

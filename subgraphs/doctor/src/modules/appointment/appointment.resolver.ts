@@ -6,6 +6,7 @@ import { AppointmentConnection, AppointmentsArgs, UserConnection } from './appoi
 import * as appointments from './appointment.service.js';
 import { Doctor } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
+import { SlotReleasedEvent } from '../availability/slots.js';
 import { UserRef, userRef } from '../user/user.reference.js';
 import { requireDoctor, requireWorkplace } from '../loaders.js';
 import type { DoctorSubgraphContext } from '../../context.js';
@@ -70,7 +71,9 @@ export class AppointmentResolver {
     return appointments.completeAppointment(ctx, id);
   }
 
-  @Mutation(() => Appointment, { description: 'Doctor or assigned assistant: CONFIRMED → NO_SHOW.' })
+  @Mutation(() => Appointment, {
+    description: 'Doctor or assigned assistant: CONFIRMED → NO_SHOW; its future time is freed (waitlist offer, else public).',
+  })
   @Authorized()
   markNoShow(@Arg('id', () => ID) id: string, @Ctx() ctx: DoctorSubgraphContext) {
     return appointments.markNoShow(ctx, id);
@@ -100,6 +103,21 @@ export class AppointmentResolver {
     @Arg('doctorId', () => ID, { nullable: true }) _doctorId?: string,
     @Arg('workplaceId', () => ID, { nullable: true }) _workplaceId?: string,
   ): AppointmentEvent {
+    return event;
+  }
+
+  @Subscription(() => SlotReleasedEvent, {
+    description:
+      'A slot became bookable by anyone: a waitlist hold released with nobody left waiting, or a cancelled, rescheduled or no-show slot no waiting patient took. Any signed-in user; served by the gateway over graphql-ws.',
+    subscribe: () => {
+      throw new ForbiddenError('Subscriptions are served by the gateway over graphql-ws');
+    },
+  })
+  slotReleased(
+    @Root() event: SlotReleasedEvent,
+    @Arg('doctorId', () => ID, { nullable: true }) _doctorId?: string,
+    @Arg('workplaceId', () => ID, { nullable: true }) _workplaceId?: string,
+  ): SlotReleasedEvent {
     return event;
   }
 

@@ -22,8 +22,9 @@
  *   Callers outside GraphQL test both with `isSlotUnavailable`.
  * - Status changes are conditional updates on (status, version): a concurrent change makes the
  *   loser fail with CONFLICT/INVALID_STATUS instead of overwriting.
- * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers). A
- *   failed transaction publishes nothing.
+ * - After commit only: the `appointmentUpdated` event goes to `ctx.events` (subscribers), and so
+ *   do `slotReleased` events for freed future slots no waiting patient took. A failed
+ *   transaction publishes nothing.
  *
  * Inputs arrive shape-checked from GraphQL (class-validator on the input classes: UUIDs, lengths);
  * a caller outside GraphQL passes values of the same shape (the database still rejects others).
@@ -41,7 +42,8 @@ import {
   toConnection,
 } from '@hc/graphql';
 import { lockInOrder } from '@hc/db';
-import { Appointment, AppointmentEventType, AppointmentStatus } from './appointment.entity.js';
+import type { SlotReleasedEvent } from '@hc/jobs';
+import { Appointment, AppointmentEventType, AppointmentStatus, FREED_STATUSES } from './appointment.entity.js';
 import type { BookAppointmentInput } from './appointment.inputs.js';
 import type { AppointmentsArgs } from './appointment.types.js';
 import { changeContext, changedEvent, recordChange } from './appointment.notify.js';
@@ -93,7 +95,7 @@ async function isStaffOfAppointment(ctx: DoctorSubgraphContext, a: Appointment):
   return user.role === 'ASSISTANT' && (await myAssignedWorkplaceIds(ctx)).has(a.workplaceId);
 }
 
-/** Friendly check before the exclusion constraints answer: overlapping non-cancelled appointments. */
+/** Friendly check before the exclusion constraints answer: overlapping appointments that still occupy their time. */
 async function assertFree(
   em: EntityManager,
   a: { doctorId: string; patientId: string; startsAt: Date; endsAt: Date },
@@ -101,7 +103,7 @@ async function assertFree(
 ) {
   const clash = await em.count(Appointment, {
     ...(exceptId ? { id: { $ne: exceptId } } : {}),
-    status: { $ne: AppointmentStatus.CANCELLED },
+    status: { $nin: FREED_STATUSES },
     startsAt: { $lt: a.endsAt },
     endsAt: { $gt: a.startsAt },
     $or: [{ doctorId: a.doctorId }, { patientId: a.patientId }],
@@ -291,6 +293,7 @@ async function transition(
   if (!mayAct) throw new ForbiddenError(`You cannot ${VERB[to]} this appointment`);
   const em = ctx.em.fork();
   const change = await changeContext(em, current);
+  let released: SlotReleasedEvent[] = [];
   const appointment = await em.transactional(async (tx) => {
     // Conditional update: the status machine holds even when two requests race.
     const changed = await tx.nativeUpdate(
@@ -309,11 +312,12 @@ async function transition(
       // and a completed one starts the expiry clock (auth: CARE_ACCESS_DAYS after the last visit).
       await lockInOrder(tx, [`workplace:${fresh.workplaceId}`]);
       await publishCareState(tx, fresh.patientId, [fresh.doctorUserId, ...(await staffOf(tx, fresh.workplaceId))]);
-      await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit
+      released = await offerFreedTime(ctx, tx, fresh); // the freed slot goes to the waitlist in this commit
     }
     return fresh;
   });
   await ctx.events.publish(changedEvent(appointment, type, change));
+  await ctx.events.publishSlotReleased(released);
   return appointment;
 }
 
@@ -336,7 +340,11 @@ export function completeAppointment(ctx: DoctorSubgraphContext, id: string): Pro
   return transition(ctx, id, AppointmentStatus.COMPLETED, [AppointmentStatus.CONFIRMED], AppointmentEventType.COMPLETED, false);
 }
 
-/** Doctor or assigned assistant: CONFIRMED → NO_SHOW. */
+/**
+ * Doctor or assigned assistant: CONFIRMED → NO_SHOW, at any time (also before the start, when the
+ * patient has said they will not come). The row leaves the double-booking constraints like a
+ * cancellation: the future slots of its time go to the waitlist, else are public (slotReleased).
+ */
 export function markNoShow(ctx: DoctorSubgraphContext, id: string): Promise<Appointment> {
   return transition(ctx, id, AppointmentStatus.NO_SHOW, [AppointmentStatus.CONFIRMED], AppointmentEventType.NO_SHOW, false);
 }
@@ -358,6 +366,7 @@ export async function rescheduleAppointment(ctx: DoctorSubgraphContext, id: stri
     assertFree(em, { ...current, startsAt: slot.startsAt, endsAt: slot.endsAt }, current.id),
     changeContext(em, current, wp),
   ]);
+  let released: SlotReleasedEvent[] = [];
   const appointment = await em.transactional(async (tx) => {
     await lockInOrder(tx, [`doctor:${current.doctorId}`, `patient:${current.patientId}`, `workplace:${current.workplaceId}`]);
     const changed = await tx.nativeUpdate(
@@ -371,9 +380,10 @@ export async function rescheduleAppointment(ctx: DoctorSubgraphContext, id: stri
     }
     const fresh = await tx.findOneOrFail(Appointment, { id }, { refresh: true });
     recordChange(tx, fresh, AppointmentEventType.RESCHEDULED, change);
-    await offerFreedTime(ctx, tx, current); // the old time, freed in this commit
+    released = await offerFreedTime(ctx, tx, current); // the old time, freed in this commit
     return fresh;
   });
   await ctx.events.publish(changedEvent(appointment, AppointmentEventType.RESCHEDULED, change));
+  await ctx.events.publishSlotReleased(released);
   return appointment;
 }

@@ -5,7 +5,7 @@ import type { DoctorSubgraphContext } from '../../context.js';
 
 /**
  * Free slots of a doctor from the working hours in each active workplace's time zone, minus
- * taken (non-cancelled appointments) and past ones. The range is checked (at most 31 days).
+ * taken (appointments not CANCELLED or NO_SHOW) and past ones. The range is checked (at most 31 days).
  */
 export async function availableSlots(
   ctx: DoctorSubgraphContext,

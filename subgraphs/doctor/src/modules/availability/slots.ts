@@ -10,6 +10,18 @@ export class Slot {
   @Field() endsAt!: Date;
 }
 
+/** `Subscription.slotReleased`: a slot anyone may book now. Names a time, never a person. */
+@ObjectType({
+  description: 'A slot that became bookable by anyone (a released waitlist hold, or a freed slot nobody waiting took).',
+})
+export class SlotReleasedEvent {
+  @Field(() => ID) doctorId!: string;
+  @Field(() => ID) workplaceId!: string;
+  @Field() startsAt!: Date;
+  @Field() endsAt!: Date;
+  @Field() occurredAt!: Date;
+}
+
 /** Longest range availableSlots answers in one call. */
 export const MAX_SLOT_RANGE_DAYS = 14;
 

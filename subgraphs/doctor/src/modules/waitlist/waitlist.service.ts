@@ -22,15 +22,19 @@
  *   (conditional on the hold's id and expiry, so a repeated or late job does nothing); an entry
  *   whose offerExpiresAt passed reads as EXPIRED, accepting it is refused, and touching it
  *   (myWaitlist, accept, leave) moves the offer on at once.
+ * - Slot events (`slotReleased`): every path that frees a slot computes, inside its transaction,
+ *   the future slots no waiting patient took, and publishes them after commit. An offered slot
+ *   publishes nothing while held; releasing the hold with nobody left publishes it once.
+ *   Working-hours changes publish nothing (clients re-query availableSlots after them).
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, requireUser } from '@hc/graphql';
 import { lockInOrder } from '@hc/db';
-import { addToOutbox, outbox } from '@hc/jobs';
+import { addToOutbox, outbox, type SlotReleasedEvent } from '@hc/jobs';
 import { HELD, WaitlistEntry, WaitlistStatus, effectiveStatus } from './waitlist.entity.js';
 import type { JoinWaitlistInput } from './waitlist.inputs.js';
-import { Appointment, AppointmentEventType } from '../appointment/appointment.entity.js';
+import { Appointment, AppointmentEventType, FREED_STATUSES_SQL } from '../appointment/appointment.entity.js';
 import { changeContext, changedEvent, recordChange } from '../appointment/appointment.notify.js';
 import { Doctor, VerificationStatus } from '../doctor/doctor.entity.js';
 import { Workplace } from '../workplace/workplace.entity.js';
@@ -40,7 +44,11 @@ import { type Slot, generateSlots } from '../availability/slots.js';
 export const MAX_WAITLIST_WINDOW_DAYS = 31;
 import { assistantsOf } from '../access.js';
 import { publishCareState } from '../care.js';
+import type { AppointmentEvents } from '../appointment/appointment.events.js';
 import type { DoctorSubgraphContext } from '../../context.js';
+
+/** Where released slots are announced after commit (ctx.events in requests, a publisher in jobs). */
+export type SlotPublisher = Pick<AppointmentEvents, 'publishSlotReleased'>;
 
 export const DEFAULT_OFFER_MINUTES = 15;
 /** WAITING or OFFERED entries a patient may have at once. */
@@ -76,14 +84,20 @@ interface OfferTarget {
  * Offers one free slot to the longest-waiting patient whose window contains it and who has no
  * overlapping appointment. Each attempt runs in a savepoint: a patient who booked an
  * overlapping time meanwhile (patient constraint) is skipped; a slot someone else took (doctor
- * constraint) ends the attempt. Returns whether an offer was made.
+ * constraint) ends the attempt. Returns `offered`, `taken` (someone else has the time) or
+ * `unclaimed` (no waiting patient could take it: the slot is public).
  */
-async function offerSlot(tx: EntityManager, t: OfferTarget, slot: Slot, minutes: number): Promise<boolean> {
+async function offerSlot(
+  tx: EntityManager,
+  t: OfferTarget,
+  slot: Slot,
+  minutes: number,
+): Promise<'offered' | 'taken' | 'unclaimed'> {
   const candidates = await rows<{ id: string; patient_id: string }>(
     tx,
     `select e.id, e.patient_id from waitlist_entries e
      where e.workplace_id = ? and e.status = 'WAITING' and e.from_at <= ? and e.to_at >= ?
-       and not exists (select 1 from appointments a where a.patient_id = e.patient_id and a.status <> 'CANCELLED'
+       and not exists (select 1 from appointments a where a.patient_id = e.patient_id and a.status not in ${FREED_STATUSES_SQL}
                        and a.starts_at < ? and a.ends_at > ?)
      order by e.created_at, e.id limit ${CANDIDATES_PER_SLOT}`,
     [t.wp.id, slot.startsAt, slot.endsAt, slot.endsAt, slot.startsAt],
@@ -115,7 +129,7 @@ async function offerSlot(tx: EntityManager, t: OfferTarget, slot: Slot, minutes:
       const constraint = exclusionConstraint(error);
       if (!constraint) throw error;
       if (constraint === 'appointments_patient_no_overlap') continue;
-      return false;
+      return 'taken';
     }
     if (!expiresAt) continue;
     outbox.notify(tx, {
@@ -132,55 +146,75 @@ async function offerSlot(tx: EntityManager, t: OfferTarget, slot: Slot, minutes:
       },
     });
     addToOutbox(tx, 'waitlist.offer-expire', { entryId: c.id, holdId, expiresAt: expiresAt.toISOString() });
-    return true;
+    return 'offered';
   }
-  return false;
+  return 'unclaimed';
 }
+
+interface FreeSlots {
+  offers: number;
+  /** Free future slots no waiting patient took: bookable by anyone once the transaction commits. */
+  released: SlotReleasedEvent[];
+}
+
+const releasedSlot = (doctorId: string, slot: Slot): SlotReleasedEvent => ({
+  doctorId,
+  workplaceId: slot.workplaceId,
+  startsAt: slot.startsAt.toISOString(),
+  endsAt: slot.endsAt.toISOString(),
+  occurredAt: new Date().toISOString(),
+});
 
 /**
  * Offers every free slot of the workplace inside [from, to) to the waiting queue. Inside the
- * caller's transaction; takes the workplace lock. Returns how many offers were made.
+ * caller's transaction; takes the workplace lock. Returns how many offers were made and the
+ * free slots nobody waiting took (none when the workplace takes no bookings).
  */
-async function offerFreeSlots(tx: EntityManager, workplaceId: string, from: Date, to: Date, minutes: number): Promise<number> {
+async function offerFreeSlots(tx: EntityManager, workplaceId: string, from: Date, to: Date, minutes: number): Promise<FreeSlots> {
   await lockInOrder(tx, [`workplace:${workplaceId}`]);
+  const result: FreeSlots = { offers: 0, released: [] };
   const wp = await tx.findOne(Workplace, { id: workplaceId });
   const doctor = wp && (await tx.findOne(Doctor, { id: wp.doctorId }));
-  if (!wp?.isActive || !doctor || doctor.verificationStatus !== VerificationStatus.APPROVED) return 0;
+  if (!wp?.isActive || !doctor || doctor.verificationStatus !== VerificationStatus.APPROVED) return result;
   const now = new Date();
   const start = from > now ? from : now;
-  if (!(start < to)) return 0;
+  if (!(start < to)) return result;
   const waiting = await rows<{ n: number }>(
     tx,
     `select count(*)::int as n from waitlist_entries where workplace_id = ? and status = 'WAITING' and from_at < ? and to_at > ?`,
     [workplaceId, to, start],
   );
-  if (!waiting[0]?.n) return 0;
+  const someoneWaits = (waiting[0]?.n ?? 0) > 0;
   const taken = await rows<{ starts_at: Date | string; ends_at: Date | string }>(
     tx,
-    `select starts_at, ends_at from appointments where doctor_id = ? and status <> 'CANCELLED' and starts_at < ? and ends_at > ?`,
+    `select starts_at, ends_at from appointments where doctor_id = ? and status not in ${FREED_STATUSES_SQL}
+     and starts_at < ? and ends_at > ?`,
     [doctor.id, to, start],
   );
   const busy = taken.map((r) => ({ startsAt: asDate(r.starts_at), endsAt: asDate(r.ends_at) }));
-  let offers = 0;
   for (const slot of generateSlots(wp, start, to)) {
     if (busy.some((b) => b.startsAt < slot.endsAt && b.endsAt > slot.startsAt)) continue;
-    if (await offerSlot(tx, { wp, doctor }, slot, minutes)) offers++;
+    const outcome = someoneWaits ? await offerSlot(tx, { wp, doctor }, slot, minutes) : 'unclaimed';
+    if (outcome === 'offered') result.offers++;
+    else if (outcome === 'unclaimed') result.released.push(releasedSlot(doctor.id, slot));
   }
-  return offers;
+  return result;
 }
 
 /**
  * Hook for the appointment service: call INSIDE the transaction that freed [startsAt, endsAt)
- * of a workplace (cancellation, the old time of a reschedule), after the row changed. If a
- * waiting patient's window contains a slot there, it is held and offered in the same commit.
+ * of a workplace (cancellation, no-show, the old time of a reschedule), after the row changed.
+ * If a waiting patient's window contains a slot there, it is held and offered in the same
+ * commit. Returns the future slots that nobody took: publish them (`ctx.events.publishSlotReleased`)
+ * AFTER the commit.
  */
 export async function offerFreedTime(
   ctx: Minutes,
   tx: EntityManager,
   freed: { workplaceId: string; startsAt: Date; endsAt: Date },
-): Promise<void> {
-  if (freed.endsAt.getTime() <= Date.now()) return;
-  await offerFreeSlots(tx, freed.workplaceId, freed.startsAt, freed.endsAt, offerMinutes(ctx));
+): Promise<SlotReleasedEvent[]> {
+  if (freed.endsAt.getTime() <= Date.now()) return [];
+  return (await offerFreeSlots(tx, freed.workplaceId, freed.startsAt, freed.endsAt, offerMinutes(ctx))).released;
 }
 
 /**
@@ -201,7 +235,8 @@ export async function offerAfterHoursChange(ctx: Minutes, tx: EntityManager, wor
  * Ends an offer (EXPIRED or CANCELLED), removes its hold and offers the slot to the next in line;
  * with nobody left, the slot is public again. Conditional on the entry still offering `holdId`
  * and, for expiry, on the expiry having passed — a repeated job or a lost race changes nothing.
- * Inside the caller's transaction. Returns whether this call ended the offer.
+ * Inside the caller's transaction. Returns null when this call did not end the offer, else the
+ * slots that became public (to publish after commit).
  */
 async function endOffer(
   tx: EntityManager,
@@ -209,7 +244,7 @@ async function endOffer(
   holdId: string,
   to: WaitlistStatus.EXPIRED | WaitlistStatus.CANCELLED,
   minutes: number,
-): Promise<boolean> {
+): Promise<SlotReleasedEvent[] | null> {
   await lockInOrder(tx, [`workplace:${entry.workplaceId}`]);
   const expiry = to === WaitlistStatus.EXPIRED ? '<=' : '>';
   const ended = await rows<{ offered_starts_at: Date | string; offered_ends_at: Date | string }>(
@@ -219,25 +254,33 @@ async function endOffer(
      returning offered_starts_at, offered_ends_at`,
     [to, entry.id, holdId],
   );
-  if (ended.length === 0) return false;
+  if (ended.length === 0) return null;
   await rows(tx, `delete from appointments where id = ? and status = '${HELD}' and waitlist_entry_id = ? returning id`, [
     holdId,
     entry.id,
   ]);
-  await offerFreeSlots(tx, entry.workplaceId, asDate(ended[0].offered_starts_at), asDate(ended[0].offered_ends_at), minutes);
-  return true;
+  const freed = await offerFreeSlots(
+    tx,
+    entry.workplaceId,
+    asDate(ended[0].offered_starts_at),
+    asDate(ended[0].offered_ends_at),
+    minutes,
+  );
+  return freed.released;
 }
 
 /**
  * The expiry job's work (and a read's, when it touches an expired offer): ends the offer if it
- * is still the one named and its time passed, and moves it on. `ended`: this call moved it on;
- * `gone`: nothing to do (accepted, left, already moved on — a repeated job lands here); `early`:
- * the offer still runs (the job retries).
+ * is still the one named and its time passed, and moves it on; a slot nobody waiting takes is
+ * announced through `slots` after commit. `ended`: this call moved it on; `gone`: nothing to do
+ * (accepted, left, already moved on — a repeated job lands here); `early`: the offer still runs
+ * (the job retries).
  */
 export async function expireOffer(
   em: EntityManager,
   event: { entryId: string; holdId: string },
   minutes: number = DEFAULT_OFFER_MINUTES,
+  slots?: SlotPublisher,
 ): Promise<'ended' | 'gone' | 'early'> {
   const current = async () => {
     const e = await em.fork().findOne(WaitlistEntry, { id: event.entryId });
@@ -245,7 +288,11 @@ export async function expireOffer(
   };
   const entry = await current();
   if (!entry) return 'gone';
-  if (await em.fork().transactional((tx) => endOffer(tx, entry, event.holdId, WaitlistStatus.EXPIRED, minutes))) return 'ended';
+  const released = await em.fork().transactional((tx) => endOffer(tx, entry, event.holdId, WaitlistStatus.EXPIRED, minutes));
+  if (released) {
+    await slots?.publishSlotReleased(released);
+    return 'ended';
+  }
   return (await current()) ? 'early' : 'gone';
 }
 /** Moves on every offer among `entries` whose time passed (exact on read). Returns whether any changed. */
@@ -253,7 +300,8 @@ async function settleExpired(ctx: DoctorSubgraphContext, entries: WaitlistEntry[
   let changed = false;
   for (const e of entries) {
     if (e.storedStatus !== WaitlistStatus.OFFERED || effectiveStatus(e) !== WaitlistStatus.EXPIRED || !e.holdId) continue;
-    changed = (await expireOffer(ctx.em, { entryId: e.id, holdId: e.holdId }, offerMinutes(ctx))) === 'ended' || changed;
+    changed =
+      (await expireOffer(ctx.em, { entryId: e.id, holdId: e.holdId }, offerMinutes(ctx), ctx.events)) === 'ended' || changed;
   }
   return changed;
 }
@@ -338,7 +386,11 @@ export async function leaveWaitlist(ctx: DoctorSubgraphContext, id: string): Pro
         )) === 1;
   } else if (status === WaitlistStatus.OFFERED && entry.holdId) {
     const holdId = entry.holdId;
-    left = await ctx.em.fork().transactional((tx) => endOffer(tx, entry, holdId, WaitlistStatus.CANCELLED, offerMinutes(ctx)));
+    const released = await ctx.em
+      .fork()
+      .transactional((tx) => endOffer(tx, entry, holdId, WaitlistStatus.CANCELLED, offerMinutes(ctx)));
+    left = released !== null;
+    if (released) await ctx.events.publishSlotReleased(released);
   }
   if (!left) {
     await settleExpired(ctx, [entry]);

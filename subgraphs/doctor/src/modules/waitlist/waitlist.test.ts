@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestSubgraph, testRedisPrefix } from '@hc/testing';
-import { appointmentEventsChannel, type AppointmentChangedEvent } from '@hc/graphql';
+import { appointmentEventsChannel, slotEventsChannel, type AppointmentChangedEvent, type SlotReleasedEvent } from '@hc/graphql';
 import { doctorTestKit } from '../../../test/support.js';
 import { doctorSubgraph } from '../../server.js';
 import { expireOffer } from './waitlist.service.js';
@@ -36,9 +36,23 @@ async function setup(env: Record<string, string> = {}) {
   const sg = await startTestSubgraph(doctorSubgraph, { env, redisPrefix });
   // What appointmentUpdated subscribers are sent (the gateway relays this channel).
   const heard: AppointmentChangedEvent[] = [];
+  // What slotReleased subscribers are sent.
+  const released: SlotReleasedEvent[] = [];
   const subscriber = sg.redis.duplicate();
-  await subscriber.subscribe(appointmentEventsChannel(redisPrefix));
-  subscriber.on('message', (_c, message) => heard.push(JSON.parse(message)));
+  await subscriber.subscribe(appointmentEventsChannel(redisPrefix), slotEventsChannel(redisPrefix));
+  subscriber.on('message', (channel, message) =>
+    (channel === slotEventsChannel(redisPrefix) ? released : heard).push(JSON.parse(message)),
+  );
+  const releasedFor = (doctorId: string) =>
+    released
+      .filter((e) => e.doctorId === doctorId)
+      .map((e) => ({ workplaceId: e.workplaceId, startsAt: e.startsAt, endsAt: e.endsAt }));
+  /** Waits until the events published so far (a marker published last) have arrived. */
+  const settle = async () => {
+    const marker = { doctorId: 'marker', n: Math.random() };
+    await sg.redis.publish(slotEventsChannel(redisPrefix), JSON.stringify(marker));
+    await until('published events to arrive', async () => released.some((e) => (e as unknown as typeof marker).n === marker.n));
+  };
   const stop = async () => {
     await subscriber.quit();
     await sg.stop();
@@ -64,7 +78,7 @@ async function setup(env: Record<string, string> = {}) {
       `select id, patient_id, starts_at, waitlist_entry_id from appointments where doctor_id = ? and status = 'HELD'`,
       [doctorId],
     );
-  return { sg, kit, sql, entry, join, bookedSlot, holds, heard, stop };
+  return { sg, kit, sql, entry, join, bookedSlot, holds, heard, releasedFor, settle, stop };
 }
 
 describe('waitlist (offer held 15 minutes)', () => {
@@ -185,6 +199,108 @@ describe('waitlist (offer held 15 minutes)', () => {
     );
     expect(notices[0].n).toBe(2);
     expect(reason(await kit.call(ACCEPT, { id: e2 }, p2.token))).toBe('INVALID_STATUS');
+    // The slot went from booking to hold to hold to booking: it was never public, no slot event.
+    await t.settle();
+    expect(t.releasedFor(doctor.doctorId)).toEqual([]);
+  });
+
+  it('a cancellation or reschedule that frees a slot nobody waits for publishes one slotReleased event per freed slot', async () => {
+    const { kit, bookedSlot, settle, releasedFor } = t;
+    const doctor = await kit.createDoctor();
+    const at = kit.slotAt(10, 10);
+    const first = await bookedSlot(doctor, at);
+    const second = await bookedSlot(doctor, plus(at, 60));
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toEqual([]); // bookings free nothing
+    expect((await kit.call(CANCEL, { id: first.appointmentId }, first.booker.token)).errors).toBeUndefined();
+    const moved = await kit.call(
+      `mutation($id: ID!, $at: DateTime!) { rescheduleAppointment(id: $id, startsAt: $at) { id } }`,
+      { id: second.appointmentId, at: plus(at, 120) },
+      second.booker.token,
+    );
+    expect(moved.errors).toBeUndefined();
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toEqual([
+      { workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) },
+      { workplaceId: doctor.workplaceId, startsAt: plus(at, 60), endsAt: plus(at, 90) },
+    ]);
+    // A failed cancellation (already cancelled) publishes nothing more.
+    expect(reason(await kit.call(CANCEL, { id: first.appointmentId }, first.booker.token))).toBe('INVALID_STATUS');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toHaveLength(2);
+
+    // A slot the waitlist takes is silent until the last offered patient leaves: then one event.
+    const third = await bookedSlot(doctor, plus(at, 180));
+    const waiter = await kit.createUser('PATIENT');
+    const e = await t.join(waiter.token, doctor.workplaceId, plus(at, 180), plus(at, 210));
+    expect((await kit.call(CANCEL, { id: third.appointmentId }, third.booker.token)).errors).toBeUndefined();
+    expect((await t.entry(waiter.token, e)).status).toBe('OFFERED');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toHaveLength(2);
+    expect((await kit.call(LEAVE, { id: e }, waiter.token)).data.leaveWaitlist.status).toBe('CANCELLED');
+    await settle();
+    expect(releasedFor(doctor.doctorId).slice(2)).toEqual([
+      { workplaceId: doctor.workplaceId, startsAt: plus(at, 180), endsAt: plus(at, 210) },
+    ]);
+  });
+
+  it('a no-show frees its future time like a cancellation: bookable again, or offered to the waitlist; completing frees nothing', async () => {
+    const { kit, join, entry, bookedSlot, holds, settle, releasedFor } = t;
+    const doctor = await kit.createDoctor();
+    const CONFIRM = `mutation($id: ID!) { confirmAppointment(id: $id) { status } }`;
+    const NO_SHOW = `mutation($id: ID!) { markNoShow(id: $id) { id status } }`;
+    const confirmed = async (startsAt: string) => {
+      const b = await bookedSlot(doctor, startsAt);
+      expect((await kit.call(CONFIRM, { id: b.appointmentId }, doctor.token)).data?.confirmAppointment.status).toBe('CONFIRMED');
+      return b;
+    };
+
+    // Nobody waits: the time is public again (one slot event) and another patient books it.
+    const at = kit.slotAt(11, 10);
+    const first = await bookedSlot(doctor, at);
+    expect(reason(await kit.call(NO_SHOW, { id: first.appointmentId }, doctor.token))).toBe('INVALID_STATUS'); // PENDING
+    expect((await kit.call(CONFIRM, { id: first.appointmentId }, doctor.token)).errors).toBeUndefined();
+    expect(code(await kit.call(NO_SHOW, { id: first.appointmentId }, first.booker.token))).toBe('FORBIDDEN'); // the patient
+    const stranger = await kit.createDoctor();
+    expect(code(await kit.call(NO_SHOW, { id: first.appointmentId }, stranger.token))).toBe('NOT_FOUND'); // another doctor
+    const noShow = await kit.call(NO_SHOW, { id: first.appointmentId }, doctor.token);
+    expect(noShow.data?.markNoShow.status).toBe('NO_SHOW');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toEqual([{ workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) }]);
+    const someone = await kit.createUser('PATIENT');
+    const slots = await kit.call(
+      `query($id: ID!, $from: DateTime!, $to: DateTime!) { doctor(id: $id) { availableSlots(from: $from, to: $to) { startsAt } } }`,
+      { id: doctor.doctorId, from: at, to: plus(at, 30) },
+      someone.token,
+    );
+    expect(slots.data.doctor.availableSlots).toEqual([{ startsAt: at }]);
+    // Both the friendly check and the exclusion constraints let the new booking through.
+    const rebooked = await kit.book(someone.token, doctor.workplaceId, at);
+    expect(rebooked.errors).toBeUndefined();
+
+    // Someone waits: the no-show's slot is held and offered to them, silently.
+    const at2 = kit.slotAt(11, 12);
+    const second = await confirmed(at2);
+    const waiter = await kit.createUser('PATIENT');
+    const e = await join(waiter.token, doctor.workplaceId, at2, plus(at2, 30));
+    expect((await kit.call(NO_SHOW, { id: second.appointmentId }, doctor.token)).errors).toBeUndefined();
+    expect(await entry(waiter.token, e)).toMatchObject({ status: 'OFFERED', offeredSlot: { startsAt: at2 } });
+    expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([waiter.id]);
+    expect(reason(await kit.book(someone.token, doctor.workplaceId, at2))).toBe('SLOT_UNAVAILABLE');
+    expect((await kit.call(ACCEPT, { id: e }, waiter.token)).errors).toBeUndefined();
+
+    // Completing keeps the time taken.
+    const at3 = kit.slotAt(11, 14);
+    const third = await confirmed(at3);
+    const done = await kit.call(
+      `mutation($id: ID!) { completeAppointment(id: $id) { status } }`,
+      { id: third.appointmentId },
+      doctor.token,
+    );
+    expect(done.data?.completeAppointment.status).toBe('COMPLETED');
+    expect(reason(await kit.book(someone.token, doctor.workplaceId, at3))).toBe('SLOT_UNAVAILABLE');
+    await settle();
+    expect(releasedFor(doctor.doctorId)).toHaveLength(1);
   });
 
   it('a hold is in no staff view: assistant dashboard, myPatients, care state', async () => {
@@ -375,6 +491,9 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     const first = await entry(p1.token, e1);
     expect(first.status).toBe('OFFERED');
     const firstHold = (await holds(doctor.doctorId))[0];
+    // Held: not public, no slot event (also not when the offer moves on to p2 below).
+    await t.settle();
+    expect(t.releasedFor(doctor.doctorId)).toEqual([]);
 
     // The delayed job (no read touches p1's entry) moves the offer to p2 within a second of expiry.
     const moved = await until('offer moved to p2', async () => {
@@ -390,12 +509,22 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     // A repeated expiry job for the old hold changes nothing.
     expect(await expireOffer(t.sg.orm.em, { entryId: e1, holdId: firstHold.id }, 0.05)).toBe('gone');
     expect((await holds(doctor.doctorId)).map((h) => h.id)).toEqual([moved.id]);
+    await t.settle();
+    expect(t.releasedFor(doctor.doctorId)).toEqual([]);
 
     // Nobody left: the hold goes and the slot is public again.
     await until('hold released', async () => (await holds(doctor.doctorId)).length === 0);
     expect((await entry(p2.token, e2)).status).toBe('EXPIRED');
+    // Exactly one slot event, published by the expiry job when the slot became public.
+    await until('the slotReleased event', async () => t.releasedFor(doctor.doctorId).length > 0);
+    expect(t.releasedFor(doctor.doctorId)).toEqual([{ workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) }]);
     const someone = await kit.createUser('PATIENT');
     expect((await kit.book(someone.token, doctor.workplaceId, at)).errors).toBeUndefined();
+    // A repeated job and the reads after it publish nothing more.
+    expect(await expireOffer(t.sg.orm.em, { entryId: e2, holdId: moved.id }, 0.05)).toBe('gone');
+    await kit.call(MINE, {}, p2.token);
+    await t.settle();
+    expect(t.releasedFor(doctor.doctorId)).toHaveLength(1);
     const jobs = await sql<{ n: number }>(`select count(*)::int as n from outbox where topic = 'waitlist.offer-expire'`);
     expect(jobs[0].n).toBeGreaterThanOrEqual(2);
   });
@@ -417,5 +546,10 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     expect([code(late), reason(late)]).toEqual(['CONFLICT', 'OFFER_EXPIRED']);
     expect((await entry(p.token, e)).status).toBe('EXPIRED');
     expect(await t.holds(doctor.doctorId)).toEqual([]);
+    // Released by the refused accept (not the job, which finds it gone): one event all the same.
+    await until('the slotReleased event', async () => t.releasedFor(doctor.doctorId).length > 0);
+    await new Promise((r) => setTimeout(r, 3_500)); // past the job's delay
+    await t.settle();
+    expect(t.releasedFor(doctor.doctorId)).toEqual([{ workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) }]);
   });
 });
