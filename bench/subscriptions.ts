@@ -413,6 +413,10 @@ async function main() {
     const started = new Map(sent.map((e) => [e.key, e.started]));
     const fromMutation: number[] = [];
     const fromPublish: number[] = [];
+    // The first booking alone (before the burst): what one event costs at 1,000 sockets.
+    const firstKey = sent[0]!.key;
+    const singleFromMutation: number[] = [];
+    const singleFromPublish: number[] = [];
     let missing = 0;
     let leaks = 0;
     let duplicates = 0;
@@ -432,12 +436,15 @@ async function main() {
         seen.add(key);
         fromMutation.push(r.at - started.get(key)!);
         fromPublish.push(r.wall - Date.parse(e.occurredAt));
+        if (key === firstKey) {
+          singleFromMutation.push(r.at - started.get(key)!);
+          singleFromPublish.push(r.wall - Date.parse(e.occurredAt));
+        }
       }
       missing += [...expected].filter((k) => !seen.has(k)).length;
       errors += s.errors.length;
     }
-    fromMutation.sort((a, b) => a - b);
-    fromPublish.sort((a, b) => a - b);
+    for (const xs of [fromMutation, fromPublish, singleFromMutation, singleFromPublish]) xs.sort((a, b) => a - b);
     const events = sent.length;
     const expectedTotal = subs.reduce((n, s) => n + expectedFor(s), 0);
     // What the per-socket design fetched: one operation per delivery of a selection with `appointment`.
@@ -446,8 +453,11 @@ async function main() {
     const stats = (xs: number[]) =>
       `p50 ${fmtMs(percentile(xs, 50))}, p95 ${fmtMs(percentile(xs, 95))}, p99 ${fmtMs(percentile(xs, 99))}`;
     log(`events: ${events}; deliveries expected ${expectedTotal}, received ${fromMutation.length} (load average ${loadavg()})`);
-    log(`delivery latency from the mutation's start: ${stats(fromMutation)}`);
-    log(`delivery latency from the publish (occurredAt): ${stats(fromPublish)}`);
+    log(
+      `one booking alone (${singleFromMutation.length} deliveries): from the mutation's start ${stats(singleFromMutation)}; from the publish ${stats(singleFromPublish)}`,
+    );
+    log(`all ${events} events (burst included), from the mutation's start: ${stats(fromMutation)}`);
+    log(`all ${events} events (burst included), from the publish (occurredAt): ${stats(fromPublish)}`);
     const opsPerEvent = (after.operations - before.operations) / events;
     const reqPerEvent = (after.requests - before.requests) / events;
     const opsBound = (SELECTIONS.length - 1) * GROUPS * gateways;
@@ -468,7 +478,12 @@ async function main() {
     const p95 = percentile(fromMutation, 95);
     const label = `${gateways} gateway${gateways > 1 ? 's' : ''}`;
     targets[`requests/event ≤ selections × groups (${label}): ${reqPerEvent.toFixed(1)} ≤ ${reqBound}`] = reqPerEvent <= reqBound;
-    targets[`p95 from the mutation < ${P95_TARGET_MS} ms at ${SOCKETS} sockets (${label}): ${fmtMs(p95)}`] = p95 < P95_TARGET_MS;
+    targets[`p95 from the mutation < ${P95_TARGET_MS} ms at ${SOCKETS} sockets, burst included (${label}): ${fmtMs(p95)}`] =
+      p95 < P95_TARGET_MS;
+    const singleP95 = percentile(singleFromMutation, 95);
+    targets[
+      `p95 from the mutation < ${P95_TARGET_MS} ms at ${SOCKETS} sockets, one booking alone (${label}): ${fmtMs(singleP95)}`
+    ] = singleP95 < P95_TARGET_MS;
     targets[
       `every expected subscriber got every event (${label}): ${missing} missing, ${duplicates} duplicates, ${errors} errors, ${notConnected} not connected`
     ] = missing === 0 && duplicates === 0 && errors === 0 && notConnected === 0;
