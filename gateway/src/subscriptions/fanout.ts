@@ -284,7 +284,9 @@ export function createAppointmentFanout(options: FanoutOptions) {
           .then((a) => {
             const answer = a.get(sub.member);
             if (answer) sub.push(answer);
-          });
+          })
+          // A failed write must not stop this subscriber's later events.
+          .catch((err: Error) => logger.warn({ err: err.message }, 'subscription event not delivered'));
       }
     }
   };
