@@ -11,7 +11,7 @@
 // Env: BENCH_SOCKETS (1000), BENCH_BURST (50), DATABASE_SERVER_URL, REDIS_URL. Bounded: every wait
 // has a deadline; 127.0.0.1 only.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -61,10 +61,12 @@ const loadavg = () =>
 const services: Service[] = [];
 const databases: string[] = [];
 const clients: Client[] = [];
+const files: string[] = [];
 async function cleanup() {
   await Promise.all(clients.map((c) => c.dispose()));
   await Promise.all(services.reverse().map((s) => s.stop()));
   for (const db of databases) await dropDatabase(db).catch(() => undefined);
+  for (const file of files) rmSync(file, { force: true });
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
@@ -138,6 +140,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const supergraphPath = path.join(dir, `subscriptions-supergraph-${runId}.graphql`);
   writeFileSync(supergraphPath, await composeFromCode(subgraphs, urls));
+  files.push(supergraphPath);
   const gatewayPorts = [ports.gw0, ports.gw1];
   for (const [i, port] of gatewayPorts.entries()) {
     services.push(
