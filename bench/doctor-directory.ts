@@ -6,16 +6,18 @@
  *  2. SQL statements per directory request at page sizes 10 and 100 (must be equal: batched);
  *  3. bookAppointment p95 under 50 concurrent clients (distinct slots), and 50 clients racing
  *     for one slot (exactly one wins).
+ * Then the RSS of this process (every service runs in it) and the targets with ✔/✘ (docs/performance.md).
  * Run: npm run bench:doctor  (env: BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
  */
 import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
-import { fmtMs as fmt, percentile as pct } from './harness.js';
+import { fmtMs as fmt, loadAverage, percentile as pct, selfRssReport, targetsReport } from './harness.js';
 import { seedDirectory } from '@hc/doctor-subgraph/testing';
 import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const LOAD_AT_START = loadAverage();
 
 const DIRECTORY = `query Directory($first: Int, $spec: String) {
   doctors(first: $first, filter: { specialization: $spec }) {
@@ -142,7 +144,7 @@ try {
   const raceMs = race.map((r) => r.ms).sort((a, b) => a - b);
 
   const lines = [
-    `doctor benchmarks (in-process supergraph, ${CONNECTIONS} connections, ${SECONDS}s)`,
+    `doctor benchmarks (in-process supergraph, ${CONNECTIONS} connections, ${SECONDS}s, load average at start ${LOAD_AT_START})`,
     ``,
     `directory page (20 doctors + user names + workplaces) through the gateway:`,
     `  ${dir.requests} requests, ${dir.rps.toFixed(0)} req/s, p50 ${fmt(dir.p50)}, p95 ${fmt(dir.p95)}, failures ${dir.failures}`,
@@ -165,8 +167,51 @@ try {
         : ''
     }`,
   ];
+  const won = race.filter((r) => r.ok).length;
+  const lost = race.filter((r) => r.conflict).length;
+  const bookingRps = viaGateway.count / viaGateway.seconds;
+  const targets = [
+    {
+      name: 'bookAppointment p95 (gateway, 50 clients)',
+      value: fmt(viaGateway.p95),
+      goal: '< 1000 ms',
+      ok: viaGateway.p95 < 1000,
+    },
+    {
+      name: 'bookAppointment throughput (gateway)',
+      value: `${bookingRps.toFixed(0)}/s`,
+      goal: '≥ 100/s',
+      ok: bookingRps >= 100,
+    },
+    {
+      name: 'bookings failed (distinct slots)',
+      value: String(viaGateway.failures + direct.failures),
+      goal: '= 0',
+      ok: viaGateway.failures + direct.failures === 0,
+    },
+    {
+      name: 'race for one slot (50 clients)',
+      value: `${won} won, ${lost} SLOT_UNAVAILABLE`,
+      goal: '1 won, 49 SLOT_UNAVAILABLE',
+      ok: won === 1 && lost === 49,
+    },
+    {
+      name: 'SQL statements per directory page, 10 vs 100',
+      value: `${total(s10)} / ${total(s100)}`,
+      goal: 'equal',
+      ok: total(s10) === total(s100),
+    },
+    { name: 'directory p95 (gateway)', value: fmt(dir.p95), goal: '< 250 ms', ok: dir.p95 < 250 },
+  ];
+  lines.push(
+    '',
+    'RSS at the end (every service runs in this process):',
+    selfRssReport('supergraph'),
+    `load average now: ${loadAverage()}`,
+  );
+  lines.push('', targetsReport(targets));
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (total(s10) !== total(s100)) process.exitCode = 1;
+  if (total(s10) !== total(s100) || won !== 1) process.exitCode = 1;
 } finally {
   await sg.stop();
 }

@@ -3,8 +3,9 @@
 // time, and reads counters from /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -264,11 +265,84 @@ export function table(results: LoadResult[]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
+/** Resident memory of a child process in bytes (VmRSS of /proc/<pid>/status), undefined once it exited or off Linux. */
+export function rssOf(child: ChildProcess): number | undefined {
+  if (!child.pid || child.exitCode !== null) return undefined;
+  try {
+    const line = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    const kib = line ? Number(line.split(/\s+/)[1]) : NaN;
+    return Number.isFinite(kib) ? kib * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system, ms) a child process used so far (/proc/<pid>/stat), undefined off Linux. */
+export function cpuMsOf(child: ChildProcess): number | undefined {
+  if (!child.pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks (100/s).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line per service: its RSS now (print at the end of a bench, before stopping the services). */
+export function rssReport(services: Pick<Service, 'name' | 'child'>[]): string {
+  return services
+    .map((s) => {
+      const bytes = rssOf(s.child);
+      return `  ${s.name.padEnd(14)} ${bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(0)} MiB`} RSS (pid ${s.child.pid})`;
+    })
+    .join('\n');
+}
+
+/** RSS of this process, for benches that run every service in-process (one line like rssReport's). */
+export function selfRssReport(what: string): string {
+  return `  ${what.padEnd(14)} ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB RSS (pid ${process.pid}, this process)`;
+}
+
+export interface Target {
+  /** What is measured, e.g. "booking p95". */
+  name: string;
+  /** The measured figure as printed, e.g. "42.1 ms". */
+  value: string;
+  /** The target as printed, e.g. "< 50 ms". */
+  goal: string;
+  ok: boolean;
+}
+
+/** The targets block every bench prints last: one ✔/✘ line per target. */
+export function targetsReport(targets: Target[]): string {
+  const width = Math.max(...targets.map((t) => t.name.length));
+  return [
+    'targets:',
+    ...targets.map((t) => `  ${t.ok ? '✔' : '✘'} ${t.name.padEnd(width)}  ${t.value}  (target ${t.goal})`),
+  ].join('\n');
+}
+
+/** The 1/5/15-minute load averages, for figures taken on a shared machine. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
 export interface AuthStack {
   gatewayUrl: string;
   /** A verified PATIENT account inserted directly (the benches measure sign-in, not registration). */
   email: string;
   password: string;
+  /** auth's own address (its /metrics answers with the METRICS_TOKEN given in authEnv). */
+  authUrl: string;
+  /** The child processes (auth, gateway), e.g. for their RSS. */
+  services: Service[];
   /** Stops the services and drops the database. */
   stop: () => Promise<void>;
 }
@@ -365,7 +439,7 @@ export async function startAuthStack(options: {
         url(base + 10),
       ),
     );
-    return { gatewayUrl: url(base + 10), email, password, stop };
+    return { gatewayUrl: url(base + 10), authUrl: url(base + 1), email, password, services: [...services], stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,15 +6,17 @@
  *  2. `search(query, city)` with typo'd queries: requests/s and p50/p95/p99 under concurrent clients;
  *  3. `placeOrder` (one line, random item and branch) by 50 concurrent patients: requests/s, p95,
  *     and a check that no stock row went negative and sold units equal order lines.
+ * Then the RSS of this process (every service runs in it) and the targets with ✔/✘ (docs/performance.md).
  * Run: npm run bench:pharmacy  (env: BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
  */
 import { randomUUID } from 'node:crypto';
 import { gql, startSupergraph } from '@hc/testing';
-import { fmtMs as fmt, percentile as pct } from './harness.js';
+import { fmtMs as fmt, loadAverage, percentile as pct, selfRssReport, targetsReport } from './harness.js';
 import { supergraph } from '../scripts/subgraphs.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+process.stdout.write(`bench:pharmacy: load average at start ${loadAverage()}\n`);
 const ITEMS = 10_000;
 const PHARMACIES = 10;
 const BRANCHES_PER_PHARMACY = 5;
@@ -74,7 +76,11 @@ async function load(connections: number, seconds: number, request: (worker: numb
 }
 
 // One load generator on one address: the gateway's per-address rate limit would measure itself.
-const sg = await startSupergraph(supergraph, { envFor: { gateway: { RATE_LIMIT_ENABLED: 'false' } } });
+// LOG_LEVEL error: the notification worker's warnings about patients it has no contact for (bench tokens) would drown the figures.
+const sg = await startSupergraph(supergraph, {
+  env: { LOG_LEVEL: 'error' },
+  envFor: { gateway: { RATE_LIMIT_ENABLED: 'false' } },
+});
 try {
   const db = sg.subgraphs.pharmacy.orm.em.getConnection();
   const t0 = performance.now();
@@ -194,6 +200,22 @@ try {
   process.stdout.write(
     `consistency: units taken from stock ${sold}, units on order lines ${lines}, negative stock rows ${negative}\n`,
   );
+  process.stdout.write(
+    `\nRSS at the end (every service runs in this process):\n${selfRssReport('supergraph')}\nload average now: ${loadAverage()}\n`,
+  );
+  const targets = [
+    { name: 'placeOrder p95 (gateway, 50 clients)', value: fmt(orders.p95), goal: '< 1000 ms', ok: orders.p95 < 1000 },
+    { name: 'placeOrder throughput (gateway)', value: `${orders.rps.toFixed(0)}/s`, goal: '≥ 100/s', ok: orders.rps >= 100 },
+    { name: 'placeOrder errors', value: String(orders.failed), goal: '= 0', ok: orders.failed === 0 },
+    {
+      name: 'stock taken = units on order lines, none negative',
+      value: `${sold} / ${lines}, ${negative} negative`,
+      goal: 'equal, 0 negative',
+      ok: sold === lines && negative === 0,
+    },
+    { name: `search p95 (gateway, ${CONNECTIONS} clients)`, value: fmt(search.p95), goal: '< 500 ms', ok: search.p95 < 500 },
+  ];
+  process.stdout.write(`\n${targetsReport(targets)}\n`);
   if (sold !== lines || negative !== 0) process.exitCode = 1;
 } finally {
   await sg.stop();

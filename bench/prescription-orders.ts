@@ -7,21 +7,23 @@
  *     prescription, alternating rounds of over-the-counter and prescription orders so both see
  *     the same machine load;
  *  3. a consistency check: units dispensed on prescriptions equal units on prescription orders.
+ * Then the RSS of this process (the subgraph runs in it) and the targets with ✔/✘ (docs/performance.md).
  * Run: npm run bench:prescriptions  (env: BENCH_SECONDS=5 per round, BENCH_ROUNDS=2, BENCH_CONNECTIONS=20)
  */
 import { randomUUID } from 'node:crypto';
 import { gql, signTestToken, startTestSubgraph } from '@hc/testing';
 import { process as applyPrescription } from '@hc/pharmacy-subgraph/prescriptions';
 import { subgraphs } from '../scripts/subgraphs.ts';
-import { fmtMs as fmt, percentile as pct } from './harness.js';
+import { fmtMs as fmt, loadAverage, percentile as pct, selfRssReport, targetsReport } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const BRANCHES = 5;
+process.stdout.write(`bench:prescriptions: load average at start ${loadAverage()}\n`);
 const PLACE = `mutation Place($i: PlaceOrderInput!) { placeOrder(input: $i) { id totalAmount } }`;
 
-const sg = await startTestSubgraph(subgraphs.pharmacy);
+const sg = await startTestSubgraph(subgraphs.pharmacy, { env: { LOG_LEVEL: 'error' } });
 try {
   const db = sg.orm.em.getConnection();
   const pharmacyId = randomUUID();
@@ -137,6 +139,43 @@ try {
     [rx],
   );
   process.stdout.write(`consistency: units dispensed on prescriptions ${dispensed}, prescription units on orders ${onOrders}\n`);
+  process.stdout.write(`\nRSS at the end:\n${selfRssReport('pharmacy')}\nload average now: ${loadAverage()}\n`);
+  const p95 = (kind: 'otc' | 'rx') => pct(samples[kind].latencies, 95);
+  const rps = (kind: 'otc' | 'rx') => samples[kind].latencies.length / samples[kind].seconds;
+  const targets = [
+    {
+      name: `placeOrder p95 without prescription (${CONNECTIONS} clients)`,
+      value: fmt(p95('otc')),
+      goal: '< 500 ms',
+      ok: p95('otc') < 500,
+    },
+    { name: `placeOrder p95 with a prescription line`, value: fmt(p95('rx')), goal: '< 500 ms', ok: p95('rx') < 500 },
+    {
+      name: 'throughput with / without prescription',
+      value: `${rps('rx').toFixed(0)} / ${rps('otc').toFixed(0)} req/s = ${(rps('rx') / rps('otc')).toFixed(2)}`,
+      goal: '≥ 0.8',
+      ok: rps('rx') / rps('otc') >= 0.8,
+    },
+    {
+      name: 'statements added by a prescription line',
+      value: (perRequest.rx - perRequest.otc).toFixed(1),
+      goal: '≤ 1',
+      ok: perRequest.rx - perRequest.otc <= 1,
+    },
+    {
+      name: 'units dispensed = prescription units on orders',
+      value: `${dispensed} / ${onOrders}`,
+      goal: 'equal',
+      ok: dispensed === onOrders,
+    },
+    {
+      name: 'placeOrder errors',
+      value: String(samples.otc.failed + samples.rx.failed),
+      goal: '= 0',
+      ok: samples.otc.failed + samples.rx.failed === 0,
+    },
+  ];
+  process.stdout.write(`\n${targetsReport(targets)}\n`);
   if (dispensed !== onOrders || samples.otc.failed + samples.rx.failed > 0) process.exitCode = 1;
 } finally {
   await sg.stop();

@@ -139,6 +139,23 @@ export const authEnv = subgraphEnv('auth')
     REFRESH_TOKEN_TTL_SECONDS: posInt(7 * 24 * 3600),
     REFRESH_TOKEN_IDLE_SECONDS: posInt(3 * 24 * 3600),
     BCRYPT_COST: z.coerce.number().int().min(10, 'must be at least 10').max(15, 'must be at most 15').default(12),
+    PASSWORD_HASH_CONCURRENCY: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1, 'must be >= 1 or auto')])
+      .default('auto')
+      .describe(
+        'bcrypt operations one auth process runs at once (docs/auth.md); `auto` = cores − 1, at least 1, shared among SUBGRAPH_WORKERS',
+      ),
+    PASSWORD_HASH_QUEUE: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be >= 0')
+      .optional()
+      .describe(
+        'requests waiting for a bcrypt slot; beyond it SERVICE_UNAVAILABLE at once. Unset = 4 × PASSWORD_HASH_CONCURRENCY',
+      ),
+    PASSWORD_HASH_QUEUE_WAIT_MS: posInt(2000).describe(
+      'longest wait for a bcrypt slot; a request that would wait longer answers SERVICE_UNAVAILABLE (retryAfterSeconds)',
+    ),
     /** Attempts per client IP per public auth operation (login, register, ...) per window. */
     AUTH_RATE_LIMIT_IP: posInt(100).describe('login/register/OTP/reset attempts per client IP per operation per window'),
     /** Back-to-back attempts per account (email, phone, user) and client address before the progressive delay (docs/auth.md). */

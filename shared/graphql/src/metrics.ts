@@ -4,6 +4,25 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } 
 /** Operation names come from clients: past this many distinct names new ones are counted as "other". */
 const MAX_OPERATION_NAMES = 200;
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5];
+
+/** What a concurrency gate (e.g. auth's password hashing) reports at scrape time. */
+export interface GateStats {
+  /** Work running now. */
+  inFlight: number;
+  /** Callers waiting for a slot. */
+  queued: number;
+  /** Most work allowed at once. */
+  limit: number;
+}
+
+/** The events a concurrency gate reports as they happen. */
+export interface GateMetrics {
+  /** A caller got a slot after waiting this long (0 when one was free). */
+  waited(seconds: number): void;
+  /** A caller was turned away (`queue_full`, `wait_exceeded`, `wait_timeout`). */
+  refused(reason: string): void;
+}
 
 export interface PoolStats {
   total: number;
@@ -117,6 +136,42 @@ export class ServiceMetrics {
         reported = now;
       },
     });
+  }
+
+  /**
+   * The series of a concurrency gate named `prefix` (e.g. `password_hash`): `<prefix>_queue_wait_seconds`
+   * (histogram), `<prefix>_queue_depth`, `<prefix>_in_flight` and `<prefix>_concurrency` (gauges, read at
+   * scrape time) and `<prefix>_refusals_total` by reason.
+   */
+  gate(prefix: string, what: string, stats: () => GateStats): GateMetrics {
+    const wait = new Histogram({
+      name: `${prefix}_queue_wait_seconds`,
+      help: `Time ${what} waited for a slot (0 when one was free)`,
+      buckets: WAIT_BUCKETS,
+      registers: [this.registry],
+    });
+    const gauge = (name: string, help: string, read: (s: GateStats) => number) =>
+      new Gauge({
+        name: `${prefix}_${name}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge('queue_depth', `${what} waiting for a slot`, (s) => s.queued);
+    gauge('in_flight', `${what} running now`, (s) => s.inFlight);
+    gauge('concurrency', `most ${what} allowed at once`, (s) => s.limit);
+    const refusals = new Counter({
+      name: `${prefix}_refusals_total`,
+      help: `${what} turned away (SERVICE_UNAVAILABLE) by reason: queue_full | wait_exceeded | wait_timeout`,
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    return {
+      waited: (seconds) => wait.observe(seconds),
+      refused: (reason) => refusals.inc({ reason }),
+    };
   }
 
   /** Job counts per queue and state (waiting, active, delayed, failed), read at scrape time. */

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Orm, OrmOptions, StatementCounter } from '@hc/db';
 import type { Logger } from '@hc/logger';
 import type { KeyResolver, RevocationCache, RevocationSource } from '@hc/auth';
-import type { BaseContext, BuiltSubgraph } from '@hc/graphql';
+import type { BaseContext, BuiltSubgraph, ServiceMetrics } from '@hc/graphql';
 import type { CommonConfig } from '@hc/config';
 import type { RetentionRule } from '@hc/db';
 import type { ConsumedQueue } from '@hc/jobs';
@@ -15,6 +15,8 @@ export interface SubgraphDeps {
   redis: Redis;
   logger: Logger;
   counter: StatementCounter;
+  /** The service's /metrics registry: a runtime adds its own series here. */
+  metrics: ServiceMetrics;
 }
 
 /** What an event handler gets besides the event (and its BullMQ job). */

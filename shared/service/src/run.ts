@@ -92,7 +92,8 @@ export async function startSubgraph<
   const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
-  const runtime = await def.createRuntime(config, { orm, redis, logger, counter });
+  const metrics = new ServiceMetrics(def.name);
+  const runtime = await def.createRuntime(config, { orm, redis, logger, counter, metrics });
   // Password change/reset voids earlier access tokens everywhere: the markers are held in memory
   // (no Redis read per request), loaded from auth and kept current by pub/sub (shared/auth).
   const source =
@@ -124,7 +125,6 @@ export async function startSubgraph<
   });
   const background = backgroundOf(def, config, { orm, redis, logger });
   background.push(...(runtime.background ?? []));
-  const metrics = new ServiceMetrics(def.name);
   metrics.statements(() => counter.total);
   metrics.databasePool(async () => {
     const pool = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<PgPoolLike> }).getNativeClient()) as

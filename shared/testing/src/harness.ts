@@ -57,6 +57,10 @@ function testEnv(db: TestDatabase, keys: TestKeys, redisPrefix: string, jwksUrl:
     JWT_ISSUER: keys.issuer,
     JWT_AUDIENCE: keys.audience,
     BCRYPT_COST: '10',
+    // Tests sign up and log in in bursts on a loaded machine: the bcrypt gate queues them rather
+    // than answer SERVICE_UNAVAILABLE (its own tests set tight limits).
+    PASSWORD_HASH_QUEUE: '1000',
+    PASSWORD_HASH_QUEUE_WAIT_MS: '120000',
     MAIL_CAPTURE_DIR: `${keys.dir}/mail`,
     ...extra,
   };

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { authEnv, type AuthConfig } from '@hc/config';
 import { StaticKeyResolver, type RevocationCache } from '@hc/auth';
 import { QUEUES } from '@hc/jobs';
-import type { SubgraphDefinition } from '@hc/service';
+import { workerCount, type SubgraphDefinition } from '@hc/service';
 import { buildAuthSchema } from './schema.js';
 import { entities, migrations, migrationsDir } from './mikro-orm.config.js';
 import { KeyStore } from './modules/keys/key-store.js';
@@ -11,6 +11,7 @@ import { TokenService } from './modules/tokens/token.service.js';
 import { publishRevocation, readRevocations, revocationsRoute } from './modules/tokens/revocations.js';
 import { OtpService } from './modules/otp/otp.service.js';
 import { PasswordHasher } from './modules/password/password.js';
+import { HashGate, hashConcurrency } from './modules/password/hash-gate.js';
 import { AuthRateLimiter } from './modules/rate-limit/rate-limit.js';
 import { applyCareEvent } from './modules/care/care.consumer.js';
 import { auditRecordedHandler } from './modules/audit/audit.consumer.js';
@@ -38,7 +39,7 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
   ],
   retention: authRetention,
   jwksPath: '/.well-known/jwks.json',
-  createRuntime: async (config, { orm, redis, logger }) => {
+  createRuntime: async (config, { orm, redis, logger, metrics }) => {
     let revocations: RevocationCache | undefined;
     const keys = KeyStore.load({
       pem: config.JWT_PRIVATE_KEY,
@@ -51,6 +52,14 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
     const otpPepper = createHmac('sha256', keys.active.privateKey.export({ format: 'der', type: 'pkcs8' }))
       .update('otp-pepper')
       .digest();
+    // bcrypt is the one CPU-heavy step of auth: bounded, so logins never starve everything else.
+    const concurrency = hashConcurrency(config.PASSWORD_HASH_CONCURRENCY, workerCount(config.SUBGRAPH_WORKERS));
+    const hashGate: HashGate = new HashGate({
+      concurrency,
+      queue: config.PASSWORD_HASH_QUEUE ?? 4 * concurrency,
+      maxWaitMs: config.PASSWORD_HASH_QUEUE_WAIT_MS,
+      metrics: metrics.gate('password_hash', 'password hash operations (bcrypt)', () => hashGate.stats()),
+    });
     const services: AuthServices = {
       tokens: new TokenService(keys, {
         issuer: config.JWT_ISSUER,
@@ -60,7 +69,7 @@ export const authSubgraph: SubgraphDefinition<AuthConfig, AuthSubgraphContext> =
         refreshIdleSeconds: config.REFRESH_TOKEN_IDLE_SECONDS,
       }),
       otp: new OtpService(otpPepper),
-      passwords: new PasswordHasher(config.BCRYPT_COST),
+      passwords: new PasswordHasher(config.BCRYPT_COST, hashGate),
       limiter: new AuthRateLimiter({
         redis,
         prefix: config.REDIS_PREFIX,

@@ -1,5 +1,6 @@
 import bcrypt from 'bcrypt';
 import { BadUserInputError } from '@hc/graphql';
+import type { HashGate } from './hash-gate.js';
 
 export const PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads only the first 72 bytes: longer passwords are refused, never truncated. */
@@ -17,26 +18,40 @@ export function checkPassword(password: string, field = 'password'): void {
 }
 
 /**
- * bcrypt with the configured cost. The async API runs on libuv's thread pool, so hashing never
- * blocks the event loop.
+ * bcrypt with the configured cost — the one place the auth subgraph runs it. The async API runs
+ * on libuv's thread pool, so hashing never blocks the event loop; every operation (hash, check,
+ * and the dummy check for unknown emails) passes the same `HashGate`, so at most its concurrency
+ * run at once and the rest of the process keeps CPU. Without a gate (CLIs) it runs directly.
  */
 export class PasswordHasher {
-  private dummy: Promise<string> | null = null;
+  private dummy: string | null = null;
 
-  constructor(readonly cost: number) {}
+  constructor(
+    readonly cost: number,
+    private readonly gate?: HashGate,
+  ) {}
+
+  private gated<T>(work: () => Promise<T>): Promise<T> {
+    return this.gate ? this.gate.run(work) : work();
+  }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.cost);
+    return this.gated(() => bcrypt.hash(password, this.cost));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(password, hash);
+    return this.gated(() => bcrypt.compare(password, hash));
   }
 
-  /** Same work as a real check, for unknown accounts: timing does not reveal which emails exist. */
-  async verifyNothing(password: string): Promise<false> {
-    this.dummy ??= bcrypt.hash('not-a-real-password', this.cost);
-    await bcrypt.compare(password, await this.dummy);
-    return false;
+  /**
+   * Same work, through the same gate, as a real check, for unknown accounts: neither timing nor a
+   * refusal reveals which emails exist.
+   */
+  verifyNothing(password: string): Promise<false> {
+    return this.gated(async () => {
+      this.dummy ??= await bcrypt.hash('not-a-real-password', this.cost);
+      await bcrypt.compare(password, this.dummy);
+      return false as const;
+    });
   }
 }

@@ -180,11 +180,14 @@ describe('availability and workplaces through the subgraph', () => {
   it('updates and deactivates a workplace: a deactivated one takes no bookings and leaves the public listing', async () => {
     const doctor = await kit.createDoctor({ city: 'Luxor' });
     const patient = await kit.createUser('PATIENT');
+    // The hours are on the weekday of the slot booked below (a week ahead), whatever day the test runs.
+    const slot = kit.slotAt(7, 8);
+    const day = new Date(slot).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' }).toUpperCase();
     const base = {
       name: 'Renamed',
       type: 'HOSPITAL',
       timeZone: 'UTC',
-      workingHours: [{ day: 'MONDAY', start: '08:00', end: '09:00' }],
+      workingHours: [{ day, start: '08:00', end: '09:00' }],
       slotDurationMinutes: 60,
     };
     const updated = await kit.call(
@@ -196,7 +199,7 @@ describe('availability and workplaces through the subgraph', () => {
       name: 'Renamed',
       type: 'HOSPITAL',
       slotDurationMinutes: 60,
-      workingHours: [{ day: 'MONDAY', start: '08:00', end: '09:00' }],
+      workingHours: [{ day, start: '08:00', end: '09:00' }],
     });
     const off = await kit.call(
       `mutation($id: ID!) { deactivateWorkplace(id: $id) { isActive } }`,
@@ -212,7 +215,7 @@ describe('availability and workplaces through the subgraph', () => {
       doctor.token,
     );
     expect(ownView.data.doctor.workplaces).toEqual([{ id: doctor.workplaceId, isActive: false }]);
-    const booking = await kit.book(patient.token, doctor.workplaceId, kit.slotAt(7, 8));
+    const booking = await kit.book(patient.token, doctor.workplaceId, slot);
     expect(booking.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
     // Re-activation: only the owner; listed and bookable again.
@@ -224,6 +227,6 @@ describe('availability and workplaces through the subgraph', () => {
     expect((await kit.call(ACTIVATE, { id: doctor.workplaceId }, doctor.token)).data.activateWorkplace.isActive).toBe(true);
     const listed = await kit.call(`query($id: ID!) { doctor(id: $id) { workplaces { id } } }`, { id: doctor.doctorId });
     expect(listed.data.doctor.workplaces).toEqual([{ id: doctor.workplaceId }]);
-    expect((await kit.book(patient.token, doctor.workplaceId, kit.slotAt(7, 8))).errors).toBeUndefined();
+    expect((await kit.book(patient.token, doctor.workplaceId, slot)).errors).toBeUndefined();
   });
 });
