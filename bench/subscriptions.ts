@@ -52,6 +52,7 @@ const url = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mark = (ok: boolean) => (ok ? '✔' : '✘');
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const loadavg = () =>
   os
     .loadavg()
@@ -496,6 +497,14 @@ async function main() {
     await sleep(500);
   }
 
+  // RSS of every process this bench started (and its own), at the end.
+  const rss: string[] = [];
+  for (const name of SUBGRAPHS)
+    rss.push(`${name} ${mib(sum(await metricsText(ports[name], metricsToken), 'process_resident_memory_bytes'))}`);
+  for (const [i, p] of metricsPorts.entries())
+    rss.push(`gateway${i} ${mib(sum(await metricsText(p, metricsToken), 'process_resident_memory_bytes'))}`);
+  rss.push(`bench (clients) ${mib(process.memoryUsage().rss)}`);
+  log(`\nRSS at the end: ${rss.join(', ')}`);
   log('\ntargets:');
   for (const [line, ok] of Object.entries(targets)) log(`  ${mark(ok)} ${line}`);
   log(`load average at the end: ${loadavg()}`);
