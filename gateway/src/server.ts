@@ -9,7 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRedis, type GatewayConfig } from '@hc/config';
-import type { TokenVerifier } from '@hc/auth';
+import type { AuthUser, TokenVerifier } from '@hc/auth';
 import {
   createFormatError,
   createHttpShell,
@@ -170,6 +170,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     gateway,
     apollo,
     verifyToken,
+    ...(ownVerifier ? { isRevoked: (user: AuthUser) => ownVerifier.revocations.isRevoked(user) } : {}),
     logger,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,

@@ -6,11 +6,11 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSch
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
 import { AuthError, AuthUnavailableError, bearerToken, type AuthUser, type TokenVerifier } from '@hc/auth';
-import type { AppointmentChangedEvent } from '@hc/graphql/shell';
 import type { Logger } from '@hc/logger';
 import type { GatewayContext } from '../context.js';
 import { AppointmentEventBus } from './event-bus.js';
-import { APPOINTMENT_ID_VARIABLE, planSubscription } from './selection.js';
+import { createAppointmentFanout } from './fanout.js';
+import { planSubscription } from './selection.js';
 import { CLOSE_RATE_LIMITED, type createWsLimits } from '../ws-limits.js';
 
 /** Close codes a client can act on: 4401 sign in again, 4403 not allowed, 4429 (ws-limits.ts) retry later. */
@@ -28,28 +28,39 @@ export interface SubscriptionOptions {
   path?: string;
   /** Message size, per-socket/per-user caps and the HTTP query limits for subscribe messages. */
   limits: ReturnType<typeof createWsLimits>;
+  /**
+   * The gateway's in-memory revocation check: before each delivery every subscriber's token is
+   * re-checked with it (without it, `verifyToken` runs once per token and event).
+   */
+  isRevoked?: (user: AuthUser) => boolean;
 }
 
 interface ConnectionState {
   user?: AuthUser;
   authorization?: string;
+  /** The token's expiry (ms since the epoch). */
+  expiresAt?: number;
+}
+
+/** The (already verified) token's `exp` in ms since the epoch. */
+function tokenExpiry(token: string): number | undefined {
+  try {
+    const exp: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * A socket must not outlive its access token: close it with 4401 when the (already verified)
  * token expires, so the client reconnects with a fresh one.
  */
-function closeAtExpiry(socket: WebSocket, token: string): void {
-  let exp: unknown;
-  try {
-    exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp;
-  } catch {
-    return;
-  }
-  if (typeof exp !== 'number') return;
+function closeAtExpiry(socket: WebSocket, expiresAt: number | undefined): void {
+  if (expiresAt === undefined) return;
   const timer = setTimeout(
     () => socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired'),
-    Math.max(0, exp * 1000 - Date.now()),
+    Math.max(0, expiresAt - Date.now()),
   );
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
@@ -91,6 +102,7 @@ function pushIterator<T>(cleanup: () => void) {
       } else queue.push(value);
     },
     end: finish,
+    ended: () => done,
   };
 }
 
@@ -100,10 +112,11 @@ function pushIterator<T>(cleanup: () => void) {
  * The token comes in connectionParams.authorization and is verified like HTTP; a missing or
  * bad token closes the socket with 4401. Each event from Redis is delivered only to
  * subscribers listed in the event (patient, doctor, assigned assistants) and matching the
- * filters; the subscriber's appointment selection is then resolved through the supergraph
- * with the subscriber's own token, so subgraphs authorize it again. A slotReleased event names a
- * time, never a person: it goes to every signed-in subscriber whose filters match, rendered from
- * the event alone (no subgraph request). Call before `apollo.start()`
+ * filters; their appointment selections are resolved through the supergraph once per group of
+ * subscribers that must get the same answer, with a member's token, so subgraphs authorize it
+ * again (fanout.ts: who is grouped with whom). A slotReleased event names a time, never a person:
+ * it goes to every signed-in subscriber whose filters match, rendered from the event alone (no
+ * subgraph request). Call before `apollo.start()`
  * (it adds a plugin and listens for the first schema load).
  */
 export function attachSubscriptions(options: SubscriptionOptions) {
@@ -138,21 +151,17 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     return s;
   };
 
-  const resolveFor = async (
-    state: ConnectionState,
-    socket: WebSocket,
-    plan: ReturnType<typeof planSubscription>,
-    event: AppointmentChangedEvent,
-  ): Promise<ExecutionResult | null> => {
-    let data: Record<string, unknown> | null = null;
-    let errors: readonly GraphQLError[] | undefined;
-    if (plan.query) {
+  const fanout = createAppointmentFanout({
+    logger,
+    isRevoked: options.isRevoked,
+    verifyToken,
+    execute: async (member, query, variables) => {
       const requestId = randomUUID();
       const response = await apollo.executeOperation(
-        { query: plan.query, variables: { ...plan.variables, [APPOINTMENT_ID_VARIABLE]: event.appointmentId } },
+        { query, variables },
         {
           contextValue: {
-            auth: { user: state.user!, requestId, authorization: state.authorization },
+            auth: { user: member.user, requestId, authorization: member.authorization },
             requestId,
             logger: logger.child({ requestId }),
             // Generated by the gateway from an accepted subscription: the safelist does not apply.
@@ -160,70 +169,64 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           } as GatewayContext,
         },
       );
-      if (response.body.kind !== 'single') return null;
-      const result = response.body.singleResult;
-      const codes = (result.errors ?? []).map((e) => e.extensions?.code);
-      if (codes.includes('UNAUTHENTICATED')) {
-        socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired');
-        return null;
-      }
-      errors = result.errors?.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }));
-      // Not (or no longer) visible to this subscriber: nothing to deliver.
-      if (codes.includes('NOT_FOUND')) return null;
-      // Refused before execution (e.g. the gateway's query limits): tell the subscriber why.
-      if (!result.data) return errors?.length ? { errors } : null;
-      data = result.data as Record<string, unknown>;
-      if (Object.values(data).some((v) => v == null)) return null;
-    }
-    return {
-      data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, data) },
-      ...(errors?.length ? { errors } : {}),
-    };
-  };
+      return response.body.kind === 'single' ? response.body.singleResult : null;
+    },
+  });
+  const stopListening = bus.listen((event) => fanout.dispatch(event));
 
   const subscribe = async (args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
-    const ctx = args.contextValue as { state: ConnectionState; socket: WebSocket };
+    const ctx = args.contextValue as { state: ConnectionState; socket: WebSocket; id: string };
     const state = ctx.state;
-    if (!state.user)
+    if (!state.user || !state.authorization)
       return { errors: [new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED' } })] };
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     let plan: ReturnType<typeof planSubscription>;
     try {
-      plan = planSubscription(args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+      plan = planSubscription(args.document, args.operationName, variables);
     } catch (error) {
       return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })] };
     }
-    let stopListening = () => {};
-    const stream = pushIterator<ExecutionResult>(() => stopListening());
+    let remove = () => {};
     if (plan.field === 'slotReleased') {
+      const stream = pushIterator<ExecutionResult>(() => remove());
       // No personal data in the event: every signed-in subscriber whose filters match gets it, as is.
-      stopListening = bus.listenSlots((event) => {
+      remove = bus.listenSlots((event) => {
         if (plan.doctorId && plan.doctorId !== event.doctorId) return;
         if (plan.workplaceId && plan.workplaceId !== event.workplaceId) return;
         stream.push({ data: { [plan.rootKey]: plan.render(event as unknown as Record<string, unknown>, null) } });
       });
       return stream.iterator;
     }
-    // Events resolve one after another per subscriber, so they arrive in publish order.
-    let chain = Promise.resolve();
-    stopListening = bus.listen((event) => {
-      const userId = state.user?.id;
-      if (!userId || !event.allowedUserIds.includes(userId)) return;
-      if (plan.doctorId && plan.doctorId !== event.doctorId) return;
-      if (plan.workplaceId && plan.workplaceId !== event.workplaceId) return;
-      chain = chain
-        .then(() => resolveFor(state, ctx.socket, plan, event))
-        .then((result) => {
-          if (result) stream.push(result);
-        })
-        .catch((err: Error) => logger.warn({ err: err.message }, 'subscription event not delivered'));
-    });
+    // graphql-ws completes this iterator when the client unsubscribes or the socket closes; until
+    // then it yields nothing: events are written to the socket directly (below).
+    const stream = pushIterator<ExecutionResult>(() => remove());
+    // A graphql-ws `next` message, written here so that a group's answer is serialized once for all
+    // its sockets rather than once per socket (graphql-ws stringifies every message itself).
+    const prefix = `{"id":${JSON.stringify(ctx.id)},"type":"next","payload":`;
+    try {
+      remove = fanout.add(
+        {
+          user: state.user,
+          authorization: state.authorization,
+          expiresAt: state.expiresAt,
+          unauthorized: () => ctx.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired'),
+        },
+        { schema: args.schema, document: args.document, operationName: args.operationName, variables, plan },
+        (delivery) => {
+          if (stream.ended() || ctx.socket.readyState !== ctx.socket.OPEN) return;
+          ctx.socket.send(`${prefix}${delivery.json()}}`);
+        },
+      );
+    } catch (error) {
+      return { errors: [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })] };
+    }
     return stream.iterator;
   };
 
   const server = useServer<Record<string, unknown>, { state?: ConnectionState }>(
     {
       schema: () => schema(),
-      context: (ctx) => ({ state: ctx.extra.state ?? {}, socket: ctx.extra.socket }),
+      context: (ctx, id) => ({ state: ctx.extra.state ?? {}, socket: ctx.extra.socket, id }),
       onConnect: async (ctx) => {
         if (!(await options.limits.admit(ctx.extra.request))) {
           ctx.extra.socket.close(CLOSE_RATE_LIMITED, 'Too many requests');
@@ -234,9 +237,10 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           const token = bearerToken(typeof authorization === 'string' ? authorization : undefined);
           if (!token) throw new AuthError('Authentication required');
           const user = await verifyToken(token);
-          (ctx.extra as { state?: ConnectionState }).state = { user, authorization: `Bearer ${token}` };
+          const expiresAt = tokenExpiry(token);
+          (ctx.extra as { state?: ConnectionState }).state = { user, authorization: `Bearer ${token}`, expiresAt };
           options.limits.connected(ctx, user.id);
-          closeAtExpiry(ctx.extra.socket, token);
+          closeAtExpiry(ctx.extra.socket, expiresAt);
           return true;
         } catch (error) {
           // Verification could not finish (revocations not loaded yet): "try again later" (1013),
@@ -263,8 +267,10 @@ export function attachSubscriptions(options: SubscriptionOptions) {
 
   return {
     ready: bus.ready,
+    fanout,
     stop: async () => {
       unsubscribeSchema();
+      stopListening();
       for (const client of wsServer.clients) client.close(1001, 'Going away');
       await server.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

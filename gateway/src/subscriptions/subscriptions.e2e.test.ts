@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { gatewayEnv, loadConfig } from '@hc/config';
+import { ServiceMetrics } from '@hc/graphql';
 import { composeFromCode, signTestToken, startSupergraph, TEST_REDIS_URL, type TestSupergraph } from '@hc/testing';
 import { applyUserChanged } from '@hc/doctor-subgraph/testing';
 import { createGateway, type RunningGateway } from '../server.js';
@@ -243,6 +244,86 @@ describe('appointment subscriptions through the gateway (graphql-ws)', () => {
     expect(forOtherPatient.received).toHaveLength(0);
     expect(forOtherDoctor.received).toHaveLength(0);
     for (const s of [forDoctor, forPatient, forAssistant, forOtherPatient, forOtherDoctor]) expect(s.errors).toHaveLength(0);
+  });
+
+  it('resolves a selection once per group: same user always, assistants of the event only for shareable fields', async () => {
+    const assistant2 = await user('ASSISTANT', 'Bea Sistant');
+    const invite = await must(
+      sg.query(
+        `mutation($i: InviteAssistantInput!) { inviteAssistant(input: $i) { id } }`,
+        { i: { assistantEmail: assistant2.email, workplaceId: doctor.workplaceId } },
+        doctor.token,
+      ),
+    );
+    await must(
+      sg.query(
+        `mutation($id: ID!) { respondToInvite(inviteId: $id, accept: true) { status } }`,
+        { id: invite.inviteAssistant.id },
+        assistant2.token,
+      ),
+    );
+    // Its own metrics, and no in-flight dedupe at the fetcher: what is shared is shared by the fan-out.
+    const metrics = new ServiceMetrics('gateway');
+    const urls = Object.fromEntries(Object.entries(sg.subgraphs).map(([n, s]) => [n, s.graphqlUrl])) as never;
+    const counted = await (
+      await createGateway(gatewayConfigFor({ SUBGRAPH_DEDUPE: 'false' }), {
+        supergraphSdl: await composeFromCode(subgraphs, urls),
+        metrics,
+      })
+    ).listen(0, '127.0.0.1');
+    const fetches = async () =>
+      (await metrics.registry.metrics())
+        .split('\n')
+        .filter((l) => l.startsWith('gateway_subgraph_fetch_duration_seconds_count{'))
+        .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    try {
+      // Public fields only: doctor + auth (patient name) per fetch.
+      const SHAREABLE = `subscription { appointmentUpdated { type appointment { id status patient { name } } } }`;
+      // `notes` is audited per reader: never shared across users.
+      const AUDITED = `subscription { appointmentUpdated { type appointment { id notes } } }`;
+      const shareable = [
+        ...Array.from({ length: 5 }, () => subscribe(counted.url, assistant.token, SHAREABLE)),
+        ...Array.from({ length: 3 }, () => subscribe(counted.url, assistant2.token, SHAREABLE)),
+      ];
+      const audited = [
+        ...Array.from({ length: 2 }, () => subscribe(counted.url, assistant.token, AUDITED)),
+        ...Array.from({ length: 2 }, () => subscribe(counted.url, assistant2.token, AUDITED)),
+      ];
+      const patients = Array.from({ length: 3 }, () => subscribe(counted.url, patient.token, SHAREABLE));
+      const stranger = subscribe(counted.url, otherPatient.token, SHAREABLE);
+      const strangerDoctor = subscribe(counted.url, otherDoctor.token, AUDITED);
+      const all = [...shareable, ...audited, ...patients];
+      await Promise.all([...all, stranger, strangerDoctor].map((x) => x.connected));
+      await sleep(300);
+
+      const before = await fetches();
+      const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 2, 5, 8, 0)).toISOString();
+      const booked = await must(
+        sg.query(
+          `mutation($i: BookAppointmentInput!) { bookAppointment(input: $i) { id } }`,
+          { i: { workplaceId: doctor.workplaceId, startsAt, notes: 'chest pain' } },
+          patient.token,
+        ),
+      );
+      const id = booked.bookAppointment.id;
+      for (const [i, s] of all.entries()) await waitFor(() => s.received[0], `subscriber ${i}`);
+      const expected = { type: 'BOOKED', appointment: { id, status: 'PENDING', patient: { name: 'Pat Ient' } } };
+      for (const s of [...shareable, ...patients]) expect(s.received[0]).toEqual({ data: { appointmentUpdated: expected } });
+      for (const s of audited)
+        expect(s.received[0].data.appointmentUpdated).toEqual({ type: 'BOOKED', appointment: { id, notes: 'chest pain' } });
+      // Per socket this was 8×2 + 4×1 + 3×2 = 26 subgraph fetches. Grouped: the assistants' shareable
+      // selection once (2), the audited one once per assistant (2×1), the patient's once (2).
+      const used = (await fetches()) - before;
+      expect(used).toBeGreaterThan(0);
+      expect(used).toBeLessThanOrEqual(6);
+
+      await sleep(200);
+      expect(stranger.received).toHaveLength(0);
+      expect(strangerDoctor.received).toHaveLength(0);
+      for (const s of [...all, stranger, strangerDoctor]) expect(s.errors).toHaveLength(0);
+    } finally {
+      await counted.stop();
+    }
   });
 
   it('closes the socket with 4401 for a missing or invalid token', async () => {

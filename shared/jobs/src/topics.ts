@@ -134,6 +134,12 @@ export interface AppointmentChangedEvent {
   doctorId: string;
   workplaceId: string;
   allowedUserIds: string[];
+  /**
+   * Who of `allowedUserIds` is there in which role, so gateways can group subscribers that must get the
+   * same answer (gateway/src/subscriptions/fanout.ts). Optional: events from an older publisher lack it,
+   * and gateways then share nothing across users.
+   */
+  audience?: { patientId: string; doctorUserId: string; assistantUserIds: string[] };
   /** ISO date-time. */
   occurredAt: string;
 }

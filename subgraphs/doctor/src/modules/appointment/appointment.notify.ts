@@ -107,6 +107,7 @@ export function changedEvent(a: Appointment, type: AppointmentEventType, c: Chan
     doctorId: a.doctorId,
     workplaceId: a.workplaceId,
     allowedUserIds: [...new Set([a.patientId, a.doctorUserId, ...c.staff])],
+    audience: { patientId: a.patientId, doctorUserId: a.doctorUserId, assistantUserIds: c.staff },
     occurredAt: new Date().toISOString(),
   };
 }
