@@ -72,13 +72,14 @@ export interface StatementSample {
 }
 
 /**
- * The statement's shape: whitespace collapsed, `(?, ?, ?)` lists and repeated `(…), (…)` value rows
- * reduced to one, so the same query over a different number of keys counts as one statement.
+ * The statement's shape: whitespace collapsed, `(?, ?, ?)` and `in (?)` lists and repeated `(…), (…)`
+ * value rows reduced to one, so the same query over a different number of keys counts as one statement.
  */
 export function normalizeSql(sql: string): string {
   return sql
     .replace(/\s+/g, ' ')
     .replace(/\(\s*\?(?:\s*,\s*\?)+\s*\)/g, '(?, …)')
+    .replace(/\bin \(\?\)/gi, 'in (?, …)')
     .replace(/(\([^()]*\))(?:\s*,\s*\([^()]*\))+/g, '$1, …')
     .trim();
 }
