@@ -473,11 +473,14 @@ export async function seedMixedWorld(
         doctor.token,
       ),
     );
-    await must(
-      GW,
-      `mutation($id: ID!) { respondToInvite(inviteId: $id, accept: true) { id } }`,
-      { id: inviteAssistant.id },
-      assistant.token,
+    // The invite reaches the assistant's side through the doctor subgraph's read copies too.
+    await eventually(() =>
+      must(
+        GW,
+        `mutation($id: ID!) { respondToInvite(inviteId: $id, accept: true) { id } }`,
+        { id: inviteAssistant.id },
+        assistant.token,
+      ),
     );
   });
   log(`  ${assistants.length} assistants assigned`);
