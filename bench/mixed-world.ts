@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcrypt';
+import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'undici';
 import { dropDatabase, ensureDatabase, ormConfig, withDatabase } from '@hc/db';
@@ -462,7 +463,21 @@ export async function seedMixedWorld(
   });
   log(`  ${doctors.length} approved doctors, ${doctors.reduce((n, d) => n + d.workplaceIds.length, 0)} workplaces`);
 
-  // Assistants: invited by a doctor to a workplace (once the doctor subgraph's copy knows them), accepted.
+  // Assistants: invited by a doctor to a workplace, accepted. The invite addresses the account only
+  // once the doctor subgraph's read copy of it exists (user.changed, through auth's outbox).
+  const copies = new pg.Client({ connectionString: stack.databases.doctor });
+  await copies.connect();
+  try {
+    await eventually(async () => {
+      const { rows } = await copies.query<{ n: number }>(
+        'select count(*)::int as n from user_copies where id = any($1::uuid[])',
+        [assistants.map((a) => a.id)],
+      );
+      if (rows[0].n < assistants.length) throw new Error(`${rows[0].n} of ${assistants.length} assistants copied to doctor`);
+    }, 60_000);
+  } finally {
+    await copies.end();
+  }
   await pool(assistants, 4, async (assistant, i) => {
     const doctor = doctors[i % doctors.length];
     const { inviteAssistant } = await eventually(() =>
@@ -548,7 +563,9 @@ export async function seedMixedWorld(
   // Pharmacies: approved, two branches each, a catalogue with stock at both branches.
   const categoryIds: string[] = [];
   for (const name of ['Pain relief', 'Cold & flu', 'Vitamins', 'Allergy', 'Digestive health'])
-    categoryIds.push((await must(GW, `mutation($n: String!) { createCategory(name: $n) { id } }`, { n: name }, admin.token)).createCategory.id);
+    categoryIds.push(
+      (await must(GW, `mutation($n: String!) { createCategory(name: $n) { id } }`, { n: name }, admin.token)).createCategory.id,
+    );
   const pharmacies: World['pharmacies'] = [];
   for (const [p, owner] of owners.entries()) {
     const { upsertPharmacy } = await eventually(() =>
@@ -599,7 +616,12 @@ export async function seedMixedWorld(
               categoryId: categoryIds[k % categoryIds.length],
               manufacturer: ['Pharco', 'Eva Pharma', 'GSK', 'Bayer'][k % 4],
               description: `${base} for everyday use.`,
-              medicine: { dosage: '2 times a day', form: FORMS[k % FORMS.length], prescriptionRequired: rx, sideEffects: 'See leaflet' },
+              medicine: {
+                dosage: '2 times a day',
+                form: FORMS[k % FORMS.length],
+                prescriptionRequired: rx,
+                sideEffects: 'See leaflet',
+              },
             },
           },
           owner.token,
@@ -609,7 +631,15 @@ export async function seedMixedWorld(
             GW,
             `mutation($input: StockInput!) { setStock(input: $input) { available } }`,
             // Plenty of units: the load measures throughput, not sell-outs.
-            { input: { branchId: branch.id, itemId: createItem.id, quantity: 1_000_000, price: `${2 + (k % 40)}.50`, minStockLevel: 5 } },
+            {
+              input: {
+                branchId: branch.id,
+                itemId: createItem.id,
+                quantity: 1_000_000,
+                price: `${2 + (k % 40)}.50`,
+                minStockLevel: 5,
+              },
+            },
             owner.token,
           );
           if (!rx) branch.itemIds.push(createItem.id);
@@ -618,7 +648,9 @@ export async function seedMixedWorld(
     );
     pharmacies.push({ ...owner, pharmacyId: upsertPharmacy.id, branches });
   }
-  log(`  ${pharmacies.length} pharmacies, ${pharmacies.length * 2} branches, ${pharmacies.length * size.itemsPerPharmacy} items with stock`);
+  log(
+    `  ${pharmacies.length} pharmacies, ${pharmacies.length * 2} branches, ${pharmacies.length * size.itemsPerPharmacy} items with stock`,
+  );
 
   // Orders: about one per patient (the first few patients two).
   const world: World = {
@@ -637,14 +669,10 @@ export async function seedMixedWorld(
     users: [...patients, ...doctors, ...assistants, ...pharmacies],
   };
   let orders = 0;
-  await pool(
-    patients.concat(patients.slice(0, Math.ceil(patients.length * 0.2))),
-    6,
-    async (patient, i) => {
-      await must(GW, PLACE_ORDER, orderVariables(world, patient, i), patient.token);
-      orders++;
-    },
-  );
+  await pool(patients.concat(patients.slice(0, Math.ceil(patients.length * 0.2))), 6, async (patient, i) => {
+    await must(GW, PLACE_ORDER, orderVariables(world, patient, i), patient.token);
+    orders++;
+  });
   log(`  ${orders} orders`);
 
   // What the load needs: free slots 8–14 days ahead, directory cursors.
@@ -799,9 +827,10 @@ export const OPERATIONS: Operation[] = [
       const filters = directoryFilters(w);
       return {
         query: DIRECTORY,
-        variables: c ? { first: first ?? 10, after: c.cursor, filter: c.filter } : { first: first ?? 10, filter: pick(r, filters) },
-        check: (d) =>
-          isList(d.doctors?.nodes) && d.doctors.nodes.every((n: any) => n.user?.name && isList(n.workplaces, 1)),
+        variables: c
+          ? { first: first ?? 10, after: c.cursor, filter: c.filter }
+          : { first: first ?? 10, filter: pick(r, filters) },
+        check: (d) => isList(d.doctors?.nodes) && d.doctors.nodes.every((n: any) => n.user?.name && isList(n.workplaces, 1)),
       };
     },
   },
@@ -848,7 +877,8 @@ export const OPERATIONS: Operation[] = [
       }`,
       variables: { first },
       token: pick(r, w.patients.slice(0, Math.ceil(w.patients.length * 0.2))).token,
-      check: (d) => isList(d.myOrders?.nodes, 1) && d.myOrders.nodes.every((n: any) => isList(n.items, 1) && n.items[0].item?.name),
+      check: (d) =>
+        isList(d.myOrders?.nodes, 1) && d.myOrders.nodes.every((n: any) => isList(n.items, 1) && n.items[0].item?.name),
     }),
   },
   {

@@ -222,7 +222,8 @@ async function explainTop(
         if (still.length) {
           verdict = `✘ Seq Scan on ${still.join(', ')} even with enable_seqscan off: no index serves it (${rows})`;
           for (const t of still) seqScans.push(`#${i + 1} ${s.subgraph}: Seq Scan on ${t}, no index serves it`);
-        } else verdict = `✔ Seq Scan on ${scanned.join(', ')} at this size (${rows}); an index serves it once larger (plan below)`;
+        } else
+          verdict = `✔ Seq Scan on ${scanned.join(', ')} at this size (${rows}); an index serves it once larger (plan below)`;
       }
       await client.end();
       parts.push(
@@ -249,18 +250,30 @@ async function explainTop(
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-function topFunctions(file: string, n = 15): { total: number; rows: { name: string; ms: number; share: number }[] } {
+/**
+ * The measured windows in the profiles' clock: V8 stamps samples with the system's monotonic
+ * clock in µs, the same clock as this process's `process.hrtime` (Linux CLOCK_MONOTONIC).
+ */
+const windows: [number, number][] = [];
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Self time by function (name + file:line) in the measured windows, top `n`. */
+function topFunctions(file: string, n = 15) {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
+  let t = prof.startTime;
   for (let i = 0; i < prof.samples.length; i++) {
+    t += prof.timeDeltas[i] ?? 0;
+    const us = prof.timeDeltas[i + 1] ?? 0; // a sample's weight: the time until the next one
+    if (!windows.some(([a, b]) => t >= a && t <= b)) continue;
     const node = byId.get(prof.samples[i]);
-    const us = prof.timeDeltas[i] ?? 0;
     if (!node) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)' || functionName === '(program)') continue;
@@ -345,7 +358,9 @@ async function measure(stack: MixedStack) {
   for (let round = 0; round < ROUNDS; round++)
     for (const [i, t] of targets.entries()) {
       const before = await cpuSnapshot(stack);
+      const from = nowUs();
       parts[i].push(await runMix(t.name, t.url, world, { seconds: slice, connections: CONNECTIONS, seed: round * 10 + i }));
+      windows.push([from, nowUs()]);
       const delta = cpuDelta(before, await cpuSnapshot(stack));
       for (const [k, v] of Object.entries(delta)) cpu[i][k] = (cpu[i][k] ?? 0) + v;
     }
@@ -383,7 +398,11 @@ async function measure(stack: MixedStack) {
         ...results.flatMap((x) => {
           const s = x.perOperation[op.name];
           return s
-            ? [String(s.requests), fmt(s.latencies[Math.min(s.latencies.length - 1, Math.ceil(0.95 * s.latencies.length) - 1)]), String(s.errors)]
+            ? [
+                String(s.requests),
+                fmt(s.latencies[Math.min(s.latencies.length - 1, Math.ceil(0.95 * s.latencies.length) - 1)]),
+                String(s.errors),
+              ]
             : ['0', '-', '0'];
         }),
       ]),
@@ -462,7 +481,11 @@ async function measure(stack: MixedStack) {
     writeFileSync(path.join(resultsDir, 'explain.md'), explained.markdown);
     seqScans = explained.seqScans;
     log(`EXPLAIN (ANALYZE, BUFFERS) of each: bench/results/explain.md`);
-    log(seqScans.length ? seqScans.map((s) => `  ✘ ${s}`).join('\n') : '  ✔ no Seq Scan on a growing table that an index could not serve');
+    log(
+      seqScans.length
+        ? seqScans.map((s) => `  ✘ ${s}`).join('\n')
+        : '  ✔ no Seq Scan on a growing table that an index could not serve',
+    );
   }
 
   const [ours, hive] = results;
@@ -487,7 +510,12 @@ async function measure(stack: MixedStack) {
       perOperation: Object.fromEntries(
         Object.entries(perOperation).map(([k, s]) => [
           k,
-          { requests: s.requests, errors: s.errors, expected: s.expected, p95: s.latencies[Math.ceil(0.95 * s.latencies.length) - 1] },
+          {
+            requests: s.requests,
+            errors: s.errors,
+            expected: s.expected,
+            p95: s.latencies[Math.ceil(0.95 * s.latencies.length) - 1],
+          },
         ]),
       ),
     })),
@@ -503,12 +531,18 @@ async function measure(stack: MixedStack) {
 
 function printProfiles() {
   if (!existsSync(profileDir)) return;
+  const measured = windows.reduce((n, [a, b]) => n + (b - a), 0) / 1e6;
+  log('');
+  log(
+    `V8 CPU profiles: bench/results/prof/<service>/ (main threads; self time inside the ${fmt(measured, 0)} s measured, both targets' rounds)`,
+  );
   for (const service of readdirSync(profileDir).sort()) {
     const dir = path.join(profileDir, service);
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 = the module loader's).
+    for (const f of readdirSync(dir).filter((x) => /\.\d+\.0\.\d+\.cpuprofile$/.test(x))) {
       const { total, rows } = topFunctions(path.join(dir, f));
       log('');
-      log(`${service} (${f}): ${fmt(total / 1000, 1)} s of CPU sampled over its life (seeding included); top self time:`);
+      log(`${service} (${f}): ${fmt(total, 0)} ms of CPU sampled in the measured windows; top self time:`);
       for (const row of rows) log(`  ${fmt(row.ms, 0).padStart(7)} ms ${fmt(row.share * 100, 1).padStart(5)} %  ${row.name}`);
     }
   }

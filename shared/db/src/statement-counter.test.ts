@@ -37,7 +37,11 @@ describe('StatementCounter sampling', () => {
         count: 2,
         sample: { sql: 'select * from users where id in (?, ?)', params: ['a', 'b'] },
       },
-      { sql: 'select * from doctors where id = ?', count: 1, sample: { sql: 'select * from doctors where id = ?', params: ['d'] } },
+      {
+        sql: 'select * from doctors where id = ?',
+        count: 1,
+        sample: { sql: 'select * from doctors where id = ?', params: ['d'] },
+      },
     ]);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'statements-')), 'samples.json');
     counter.writeSamples(file);

@@ -42,7 +42,10 @@ export class StatementCounter {
 
   /** Writes `sampled` as JSON to `file` (synchronously: callable from a process 'exit' handler). */
   writeSamples(file: string): void {
-    writeFileSync(file, JSON.stringify(this.sampled, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2));
+    writeFileSync(
+      file,
+      JSON.stringify(this.sampled, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2),
+    );
   }
 
   /**
