@@ -470,7 +470,7 @@ export async function seedMixedWorld(
   try {
     await eventually(async () => {
       const { rows } = await copies.query<{ n: number }>(
-        'select count(*)::int as n from user_copies where id = any($1::uuid[])',
+        'select count(*)::int as n from user_copies where user_id = any($1::uuid[])',
         [assistants.map((a) => a.id)],
       );
       if (rows[0].n < assistants.length) throw new Error(`${rows[0].n} of ${assistants.length} assistants copied to doctor`);

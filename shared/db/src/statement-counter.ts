@@ -13,13 +13,16 @@ export class StatementCounter {
   private count = 0;
   private readonly watchers: { pattern: RegExp; count: number }[] = [];
   private samples?: Map<string, StatementSample>;
+  /** Raw SQL → its normalized shape (the ORM sends the same few hundred texts over and over). */
+  private readonly shapes = new Map<string, string>();
   record(sql?: string, params?: readonly unknown[]): void {
     if (background.getStore()) return;
     this.count += 1;
     if (!sql) return;
     for (const w of this.watchers) if (w.pattern.test(sql)) w.count += 1;
     if (this.samples) {
-      const key = normalizeSql(sql);
+      let key = this.shapes.get(sql);
+      if (key === undefined) this.shapes.set(sql, (key = normalizeSql(sql)));
       const seen = this.samples.get(key);
       if (seen) seen.count += 1;
       else this.samples.set(key, { sql: key, count: 1, sample: { sql, params: params ? [...params] : [] } });
