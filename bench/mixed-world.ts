@@ -3,7 +3,7 @@
 // through the services' own code and public API, a fixed weighted mix of operations, and a load
 // generator that checks every answer.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
@@ -74,9 +74,11 @@ export async function startMixedStack(options: StackOptions = {}): Promise<Mixed
   const samplesFile = options.sampleStatements
     ? (name: SubgraphName) => path.join(resultsDir, `statements-${name}-${runId}.json`)
     : undefined;
+  const supergraphPath = path.join(resultsDir, `mixed-supergraph-${runId}.graphql`);
   const stop = async () => {
     await Promise.all([...services].reverse().map((s) => s.stop()));
     for (const db of Object.values(databases)) await dropDatabase(db).catch(() => undefined);
+    rmSync(supergraphPath, { force: true });
   };
   const port = {} as Record<SubgraphName | 'gateway' | 'hive', number>;
   for (const name of [...SUBGRAPHS, 'gateway', 'hive'] as const) port[name] = await freePort();
@@ -126,7 +128,6 @@ export async function startMixedStack(options: StackOptions = {}): Promise<Mixed
         ),
       );
     }
-    const supergraphPath = path.join(resultsDir, `mixed-supergraph-${runId}.graphql`);
     writeFileSync(supergraphPath, await composeFromCode(subgraphs, urls));
     services.push(
       await startService(
