@@ -3,7 +3,7 @@
 // through the services' own code and public API, a fixed weighted mix of operations, and a load
 // generator that checks every answer.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
@@ -217,6 +217,88 @@ export async function statementCounts(stack: MixedStack): Promise<Record<Subgrap
   const out = {} as Record<SubgraphName, number>;
   for (const name of SUBGRAPHS) out[name] = await metric(stack, stack.urls[name], 'db_statements_total');
   return out;
+}
+
+// ---------------------------------------------------------------------------- CPU and memory from /proc
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+function procStat(pid: number): { ppid: number; ticks: number; rssPages: number; comm: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const f = text
+      .slice(close + 2)
+      .split(' ')
+      .map(Number);
+    // after "pid (comm) ": state ppid ... utime (14th field), stime (15th), rss in pages (24th)
+    return { ppid: f[1], ticks: f[11] + f[12], rssPages: f[21], comm };
+  } catch {
+    return undefined;
+  }
+}
+
+function allProcs(): Map<number, { ppid: number; ticks: number; rssPages: number; comm: string }> {
+  const out = new Map<number, { ppid: number; ticks: number; rssPages: number; comm: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = procStat(Number(d));
+    if (s) out.set(Number(d), s);
+  }
+  return out;
+}
+
+/** CPU ticks per process group: each service with its descendants, our PostgreSQL backends, Redis, this process. */
+export async function cpuSnapshot(stack: MixedStack): Promise<Record<string, Map<number, number>>> {
+  const procs = allProcs();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  const tree = (pid: number): number[] => [pid, ...(children.get(pid) ?? []).flatMap(tree)];
+  const snap: Record<string, Map<number, number>> = {};
+  for (const s of stack.services) {
+    snap[s.name] = new Map();
+    for (const pid of tree(s.child.pid!)) snap[s.name].set(pid, procs.get(pid)?.ticks ?? 0);
+  }
+  const client = new pg.Client({ connectionString: stack.databases.auth });
+  await client.connect();
+  const { rows } = await client.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = any($1::text[]) and pid <> pg_backend_pid()',
+    [Object.values(stack.databases).map((u) => new URL(u).pathname.slice(1))],
+  );
+  await client.end();
+  snap.postgres = new Map(rows.map((r) => [r.pid, procs.get(r.pid)?.ticks ?? 0]));
+  snap['redis (shared)'] = new Map(
+    [...procs].filter(([, p]) => p.comm === 'redis-server').map(([pid, p]) => [pid, p.ticks] as [number, number]),
+  );
+  snap['load generator'] = new Map([[process.pid, procs.get(process.pid)?.ticks ?? 0]]);
+  return snap;
+}
+
+/** CPU ms per group between two snapshots (a process new in `after` counts from its start). */
+export function cpuDelta(before: Record<string, Map<number, number>>, after: Record<string, Map<number, number>>) {
+  const out: Record<string, number> = {};
+  for (const [group, pids] of Object.entries(after)) {
+    let ticks = 0;
+    for (const [pid, t] of pids) ticks += t - (before[group]?.get(pid) ?? 0);
+    out[group] = ticks * TICK_MS;
+  }
+  return out;
+}
+
+/** Resident memory (MB) of each service with its descendants, now. */
+export function rssMb(stack: MixedStack): Record<string, number> {
+  const procs = allProcs();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  const tree = (pid: number): number[] => [pid, ...(children.get(pid) ?? []).flatMap(tree)];
+  const page = 4096;
+  return Object.fromEntries(
+    stack.services.map((s) => [
+      s.name,
+      tree(s.child.pid!).reduce((n, pid) => n + (procs.get(pid)?.rssPages ?? 0), 0) * (page / 1024 / 1024),
+    ]),
+  );
 }
 
 // ---------------------------------------------------------------------------- GraphQL client

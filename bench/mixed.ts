@@ -21,10 +21,13 @@ import pg from 'pg';
 import { ormConfig, type StatementSample } from '@hc/db';
 import { root } from './harness.js';
 import {
+  cpuDelta,
+  cpuSnapshot,
   gql,
   mergeMix,
   OPERATIONS,
   rng,
+  rssMb,
   runMix,
   seedMixedWorld,
   startMixedStack,
@@ -61,73 +64,6 @@ const loadavg = () =>
     .join(' ');
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const mark = (ok: boolean) => (ok ? '✔' : '✘');
-
-// ---------------------------------------------------------------------------- CPU from /proc
-
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-function procStat(pid: number): { ppid: number; ticks: number; comm: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = text.lastIndexOf(')');
-    const comm = text.slice(text.indexOf('(') + 1, close);
-    const f = text
-      .slice(close + 2)
-      .split(' ')
-      .map(Number);
-    // after "pid (comm) ": state ppid ... utime(14th field) stime(15th)
-    return { ppid: f[1], ticks: f[11] + f[12], comm };
-  } catch {
-    return undefined;
-  }
-}
-
-function allProcs(): Map<number, { ppid: number; ticks: number; comm: string }> {
-  const out = new Map<number, { ppid: number; ticks: number; comm: string }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const s = procStat(Number(d));
-    if (s) out.set(Number(d), s);
-  }
-  return out;
-}
-
-/** CPU ticks per process group: each service with its descendants, our PostgreSQL backends, Redis, this process. */
-async function cpuSnapshot(stack: MixedStack): Promise<Record<string, Map<number, number>>> {
-  const procs = allProcs();
-  const children = new Map<number, number[]>();
-  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
-  const tree = (pid: number): number[] => [pid, ...(children.get(pid) ?? []).flatMap(tree)];
-  const snap: Record<string, Map<number, number>> = {};
-  for (const s of stack.services) {
-    snap[s.name] = new Map();
-    for (const pid of tree(s.child.pid!)) snap[s.name].set(pid, procs.get(pid)?.ticks ?? 0);
-  }
-  const client = new pg.Client({ connectionString: stack.databases.auth });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number }>(
-    'select pid from pg_stat_activity where datname = any($1::text[]) and pid <> pg_backend_pid()',
-    [Object.values(stack.databases).map((u) => new URL(u).pathname.slice(1))],
-  );
-  await client.end();
-  snap.postgres = new Map(rows.map((r) => [r.pid, procs.get(r.pid)?.ticks ?? 0]));
-  snap['redis (shared)'] = new Map(
-    [...procs].filter(([, p]) => p.comm === 'redis-server').map(([pid, p]) => [pid, p.ticks] as [number, number]),
-  );
-  snap['load generator'] = new Map([[process.pid, procs.get(process.pid)?.ticks ?? 0]]);
-  return snap;
-}
-
-/** CPU ms per group between two snapshots (a process new in `after` counts from its start). */
-function cpuDelta(before: Record<string, Map<number, number>>, after: Record<string, Map<number, number>>) {
-  const out: Record<string, number> = {};
-  for (const [group, pids] of Object.entries(after)) {
-    let ticks = 0;
-    for (const [pid, t] of pids) ticks += t - (before[group]?.get(pid) ?? 0);
-    out[group] = ticks * TICK_MS;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------- statements
 
@@ -369,6 +305,7 @@ async function measure(stack: MixedStack) {
     }
   const results = parts.map(mergeMix);
   const samplesAfter = await snapshotSamples(stack);
+  const rss = rssMb(stack);
   const loadAfterMix = loadavg();
 
   log('');
@@ -428,6 +365,12 @@ async function measure(stack: MixedStack) {
   );
   log(
     `machine CPU per request (its gateway + subgraphs + PostgreSQL): ${targets.map((t, i) => `${t.name} ${fmt(totalCpu[i] / results[i].requests, 2)} ms`).join(', ')}`,
+  );
+
+  log(
+    `RSS after the mix (MB): ${Object.entries(rss)
+      .map(([k, v]) => `${k} ${fmt(v, 0)}`)
+      .join(', ')}`,
   );
 
   // Statements per request, each operation alone, sequentially, at two page sizes where it pages.
@@ -522,6 +465,7 @@ async function measure(stack: MixedStack) {
         ]),
       ),
     })),
+    rssMbAfterMix: rss,
     cpuMsPerRequest: cpu.map((c, i) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / results[i].requests]))),
     statementsPerRequest: perOp,
     topStatements: top.slice(0, 10).map(({ sample: _s, ...s }) => s),
