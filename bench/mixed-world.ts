@@ -42,7 +42,10 @@ export interface MixedStack {
 }
 
 export interface StackOptions {
-  /** Gateway ↔ subgraph request signing (SUBGRAPH_SHARED_SECRET) on: the production setting. */
+  /**
+   * Gateway ↔ subgraph request signing (SUBGRAPH_SHARED_SECRET), on by default as in production.
+   * Off: no secret anywhere, and NODE_ENV=development (production refuses to start without it).
+   */
   signed?: boolean;
   hive?: boolean;
   /** Write V8 CPU profiles of every service to `<profileDir>/<service>/` (`--cpu-prof`). */
@@ -59,8 +62,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const at = (p: number, suffix = '/graphql') => `http://127.0.0.1:${p}${suffix}`;
 
 /**
- * The four subgraphs (NODE_ENV=production, LOG_LEVEL=warn; notification in development so mail is
- * captured to files), our gateway (response cache and rate limits off) and optionally Hive Gateway,
+ * The four subgraphs (NODE_ENV=production unless unsigned, LOG_LEVEL=warn; notification in development
+ * so mail is captured to files), our gateway (response cache and rate limits off) and optionally Hive Gateway,
  * each a child process on a free loopback port, over fresh `bench_mix_<run>_*` databases.
  */
 export async function startMixedStack(options: StackOptions = {}): Promise<MixedStack> {
@@ -87,7 +90,9 @@ export async function startMixedStack(options: StackOptions = {}): Promise<Mixed
   const profile = (name: string) =>
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`] : [];
   const common = {
-    NODE_ENV: 'production',
+    // Production refuses to start without the signing key: an unsigned stack runs in development
+    // mode (for valid requests the difference is introspection, the landing page and error detail).
+    NODE_ENV: options.signed === false ? 'development' : 'production',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     REDIS_URL,

@@ -12,7 +12,8 @@
 //      and, with BENCH_EXPLAIN=1, EXPLAIN (ANALYZE, BUFFERS) of each → bench/results/explain.md.
 // Env: BENCH_SECONDS (30 per target), BENCH_CONNECTIONS (16), BENCH_ROUNDS (3), BENCH_PROFILE=1
 // (V8 CPU profiles of every service → bench/results/prof/, top self-time functions printed),
-// BENCH_EXPLAIN=1 (BENCH_EXPLAIN_TOP=10: how many statements), DATABASE_SERVER_URL, REDIS_URL.
+// BENCH_EXPLAIN=1 (BENCH_EXPLAIN_TOP=10: how many statements), BENCH_SIGNING=off (no gateway →
+// subgraph signatures; the stack then runs in development mode), DATABASE_SERVER_URL, REDIS_URL.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const PROFILE = Boolean(process.env.BENCH_PROFILE);
+/** BENCH_SIGNING=off: no gateway → subgraph signatures (and NODE_ENV=development, see startMixedStack). */
+const SIGNED = process.env.BENCH_SIGNING !== 'off';
 const EXPLAIN = Boolean(process.env.BENCH_EXPLAIN);
 /** How many of the most frequent statements to explain (the brief: ten; more to hunt for missing indexes). */
 const EXPLAIN_TOP = Number(process.env.BENCH_EXPLAIN_TOP ?? 10);
@@ -240,7 +243,7 @@ async function main() {
     mkdirSync(profileDir, { recursive: true });
   }
   const stack = await startMixedStack({
-    signed: true,
+    signed: SIGNED,
     hive: true,
     sampleStatements: true,
     profileDir: PROFILE ? profileDir : undefined,
@@ -311,7 +314,11 @@ async function measure(stack: MixedStack) {
   log('');
   log(`mix: ${OPERATIONS.map((o) => `${o.name} ${o.weight}`).join(', ')}`);
   log(`users: ${world.users.length} signed in (each request with its user's token) + anonymous visitors`);
-  log(`signing: gateway → subgraph requests signed (SUBGRAPH_SHARED_SECRET) for both gateways; see docs/performance.md`);
+  log(
+    SIGNED
+      ? 'signing: gateway → subgraph requests signed (SUBGRAPH_SHARED_SECRET) by both gateways, NODE_ENV=production'
+      : 'signing: OFF for both gateways (BENCH_SIGNING=off; services in NODE_ENV=development, which production requires for no secret)',
+  );
   log('');
   const head = ['target', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'requests', 'errors', 'expected'];
   const rows = results.map((x) => [
@@ -449,7 +456,7 @@ async function measure(stack: MixedStack) {
   const summary = {
     date: new Date().toISOString(),
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverageAfterMix: loadAfterMix },
-    settings: { seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, signed: true, users: world.users.length },
+    settings: { seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, signed: SIGNED, users: world.users.length },
     baselineRps: BASELINE_MIXED_RPS,
     results: results.map(({ latencies: _l, perOperation, ...x }) => ({
       ...x,
