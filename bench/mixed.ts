@@ -22,6 +22,7 @@ import pg from 'pg';
 import { ormConfig, type StatementSample } from '@hc/db';
 import { root } from './harness.js';
 import {
+  metric,
   cpuDelta,
   cpuSnapshot,
   gql,
@@ -296,15 +297,25 @@ async function measure(stack: MixedStack) {
   ];
   const parts = targets.map(() => [] as MixResult[]);
   const cpu = targets.map(() => ({}) as Record<string, number>);
+  // Requests each subgraph answered per gateway request: how the two gateways split the same operations.
+  const fetches = targets.map(() => ({}) as Record<string, number>);
+  const subgraphRequests = async () => {
+    const out = {} as Record<SubgraphName, number>;
+    for (const name of SUBGRAPHS) out[name] = await metric(stack, stack.urls[name], 'graphql_requests_total');
+    return out;
+  };
   const slice = Math.max(2, Math.round(SECONDS / ROUNDS));
   for (let round = 0; round < ROUNDS; round++)
     for (const [i, t] of targets.entries()) {
+      const requestsBefore = await subgraphRequests();
       const before = await cpuSnapshot(stack);
       const from = nowUs();
       parts[i].push(await runMix(t.name, t.url, world, { seconds: slice, connections: CONNECTIONS, seed: round * 10 + i }));
       windows.push([from, nowUs()]);
       const delta = cpuDelta(before, await cpuSnapshot(stack));
       for (const [k, v] of Object.entries(delta)) cpu[i][k] = (cpu[i][k] ?? 0) + v;
+      const requestsAfter = await subgraphRequests();
+      for (const name of SUBGRAPHS) fetches[i][name] = (fetches[i][name] ?? 0) + requestsAfter[name] - requestsBefore[name];
     }
   const results = parts.map(mergeMix);
   const samplesAfter = await snapshotSamples(stack);
@@ -374,6 +385,17 @@ async function measure(stack: MixedStack) {
     `machine CPU per request (its gateway + subgraphs + PostgreSQL): ${targets.map((t, i) => `${t.name} ${fmt(totalCpu[i] / results[i].requests, 2)} ms`).join(', ')}`,
   );
 
+  log(
+    `subgraph requests per gateway request: ${targets
+      .map(
+        (t, i) =>
+          `${t.name} ${SUBGRAPHS.map((n) => `${n} ${fmt(fetches[i][n] / results[i].requests, 2)}`).join(', ')} (total ${fmt(
+            SUBGRAPHS.reduce((sum, n) => sum + fetches[i][n], 0) / results[i].requests,
+            2,
+          )})`,
+      )
+      .join('; ')}`,
+  );
   log(
     `RSS after the mix (MB): ${Object.entries(rss)
       .map(([k, v]) => `${k} ${fmt(v, 0)}`)
@@ -473,6 +495,9 @@ async function measure(stack: MixedStack) {
       ),
     })),
     rssMbAfterMix: rss,
+    subgraphRequestsPerRequest: fetches.map((f, i) =>
+      Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v / results[i].requests])),
+    ),
     cpuMsPerRequest: cpu.map((c, i) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / results[i].requests]))),
     statementsPerRequest: perOp,
     topStatements: top.slice(0, 10).map(({ sample: _s, ...s }) => s),
