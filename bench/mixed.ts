@@ -440,6 +440,41 @@ async function measure(stack: MixedStack) {
   }
   log(table(['operation', 'page sizes', 'statements', 'constant'], stRows));
 
+  // Subgraph fetches per request of each operation alone, through each gateway (query planning and
+  // entity batching differ: the same operation can cost a different number of subgraph requests).
+  log('');
+  log('subgraph requests per request (each operation alone, 10 sequential requests through each gateway):');
+  const fetchRows: string[][] = [];
+  const fetchesPerOp: Record<string, Record<string, Record<string, number>>> = {};
+  for (const op of OPERATIONS) {
+    const row = [op.name];
+    for (const t of targets) {
+      const n = 10;
+      const rr = rng(11);
+      const before = await subgraphRequests();
+      for (let k = 0; k < n; k++) {
+        const req = op.make(world, rr);
+        const res = await gql(t.url, req.query, req.variables, req.token);
+        if (res.errors && !req.expected?.includes(res.errors[0].extensions?.code ?? ''))
+          throw new Error(`${op.name} through ${t.name}: ${JSON.stringify(res.errors)}`);
+        if (!res.errors) req.after?.(res.data);
+      }
+      const after = await subgraphRequests();
+      const per = Object.fromEntries(SUBGRAPHS.map((s) => [s, (after[s] - before[s]) / n]));
+      (fetchesPerOp[op.name] ??= {})[t.name] = per;
+      row.push(
+        `${fmt(
+          SUBGRAPHS.reduce((sum, s) => sum + per[s], 0),
+          1,
+        )} (${SUBGRAPHS.filter((s) => per[s] > 0)
+          .map((s) => `${s} ${fmt(per[s], 1)}`)
+          .join(', ')})`,
+      );
+    }
+    fetchRows.push(row);
+  }
+  log(table(['operation', ...targets.map((t) => t.name)], fetchRows));
+
   // Top-10 statements under the mix.
   const top = samplesDelta(samplesBefore, samplesAfter);
   const mixRequests = results.reduce((n, x) => n + x.requests, 0);
@@ -495,6 +530,7 @@ async function measure(stack: MixedStack) {
       ),
     })),
     rssMbAfterMix: rss,
+    subgraphRequestsPerOperation: fetchesPerOp,
     subgraphRequestsPerRequest: fetches.map((f, i) =>
       Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v / results[i].requests])),
     ),
