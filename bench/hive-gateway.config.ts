@@ -1,11 +1,19 @@
-// Hive Gateway (the directory bench's peer) signs its subgraph requests as ours does: the bench
-// runs subgraphs with SUBGRAPH_SHARED_SECRET, which refuse unsigned requests.
+// Hive Gateway, the benches' peer. It signs its subgraph requests as ours does (the benches run
+// subgraphs with SUBGRAPH_SHARED_SECRET, which refuse unsigned requests), and forwards the
+// client's Authorization to every subgraph (signed-in operations: each subgraph verifies the token).
 import { defineConfig } from '@graphql-hive/gateway';
-import { CLIENT_HEADER, signGatewayRequest } from '@hc/graphql';
+// The signing module alone: Hive's config loader does not compile the decorators elsewhere in @hc/graphql.
+import { CLIENT_HEADER, signGatewayRequest } from '@hc/graphql/signature';
 
 const secret = process.env.SUBGRAPH_SHARED_SECRET;
 
 export const gatewayConfig = defineConfig({
+  propagateHeaders: {
+    fromClientToSubgraphs({ request }) {
+      const authorization = request.headers.get('authorization');
+      return authorization ? { authorization } : {};
+    },
+  },
   plugins: () => [
     {
       onFetch({ url, options, setOptions }) {

@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import { createRedis } from '@hc/config';
 import type { Logger } from '@hc/logger';
-import { appointmentEventsChannel, slotEventsChannel, type AppointmentChangedEvent, type SlotReleasedEvent } from '@hc/graphql/shell';
+import {
+  appointmentEventsChannel,
+  slotEventsChannel,
+  type AppointmentChangedEvent,
+  type SlotReleasedEvent,
+} from '@hc/graphql/shell';
 
 type Listener<E> = (event: E) => void;
 

@@ -126,6 +126,13 @@ const subgraphEnv = (name: string) =>
     RECONCILE_WINDOW_SECONDS: posInt(6 * 3600).describe(
       'how long published outbox rows (scheduled messages: past their sendAt) are checked for a lost job; keep below a day',
     ),
+    DB_STATEMENT_SAMPLES_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'benchmarks only (`npm run bench:mixed`): at exit, write every distinct request SQL statement with its count and one sample of its parameters (real data) to this file; unset in production',
+      ),
   });
 
 export const authEnv = subgraphEnv('auth')

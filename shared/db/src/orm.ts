@@ -38,8 +38,8 @@ export function ormConfig(options: OrmOptions): Options {
     discovery: { warnWhenNoEntities: false },
     debug: false,
     loggerFactory: (opts) => new PinoOrmLogger(opts, options.logger),
-    onQuery: (sql) => {
-      counter?.record(sql);
+    onQuery: (sql, params) => {
+      counter?.record(sql, params);
       return sql;
     },
     migrations: {

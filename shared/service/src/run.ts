@@ -51,7 +51,12 @@ interface PgPoolLike {
  * MIGRATE_ON_START), Redis, HTTP server. Used by main.ts and by the test harness.
  */
 export async function startSubgraph<
-  Cfg extends CommonConfig & { DATABASE_URL: string; DATABASE_POOL_MAX: number; MIGRATE_ON_START: boolean },
+  Cfg extends CommonConfig & {
+    DATABASE_URL: string;
+    DATABASE_POOL_MAX: number;
+    MIGRATE_ON_START: boolean;
+    DB_STATEMENT_SAMPLES_FILE?: string;
+  },
   C extends BaseContext,
 >(
   def: SubgraphDefinition<Cfg, C>,
@@ -69,6 +74,13 @@ export async function startSubgraph<
 ): Promise<StartedSubgraph> {
   const logger = overrides.logger ?? createLogger(def.name, config);
   const counter = new StatementCounter();
+  const samplesFile = config.DB_STATEMENT_SAMPLES_FILE;
+  if (samplesFile) {
+    counter.sample();
+    process.once('exit', () => counter.writeSamples(samplesFile));
+    // A benchmark takes a snapshot mid-run (before and after its measured window) with SIGUSR2.
+    process.on('SIGUSR2', () => counter.writeSamples(samplesFile));
+  }
   let orm: Orm;
   try {
     orm = await createOrm({

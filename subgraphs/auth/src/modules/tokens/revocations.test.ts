@@ -51,4 +51,25 @@ describe('GET /internal/revocations', () => {
     const later = (await (await get(body.now + 1, { [INTERNAL_SECRET_HEADER]: SECRET })).json()) as RevocationSnapshot;
     expect(later.markers.map((m) => m.userId)).not.toContain(recent);
   });
+
+  it('reads the markers through the partial index, not by scanning every user', async () => {
+    const conn = auth.orm.em.getConnection();
+    await conn.execute('analyze users');
+    // With sequential scans discouraged, a plan still scanning `users` means no index serves the read.
+    const plan = await auth.orm.em.transactional(async (tx) => {
+      const c = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      await c.execute('set local enable_seqscan = off', [], 'all', ctx);
+      const rows = await c.execute<{ 'QUERY PLAN': string }[]>(
+        `explain select id from users
+          where tokens_valid_after > greatest(to_timestamp(cast(? as double precision)), now() - make_interval(secs => cast(? as double precision)))`,
+        [0, 960],
+        'all',
+        ctx,
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('users_tokens_valid_after_idx');
+    expect(plan).not.toContain('Seq Scan');
+  });
 });
