@@ -74,7 +74,12 @@ async function main() {
   };
   const profDir = path.join(root, 'bench', 'results', 'prof', `cpu-${runId}`);
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   const dbUrl = {} as Record<Name, string>;
   for (const name of SUBGRAPHS) {
@@ -215,7 +220,11 @@ async function main() {
       variables: { d: target.doctorId, w: target.workplaceId, f: week.from, t: week.to },
     },
     { name: 'myOrders', query: `{ myOrders(first: 20) { totalCount nodes { id status totalAmount orderDate } } }` },
-    { name: 'search', query: `query($q: String!) { search(query: $q, first: 20) { pharmacies { id name } products { price } } }`, variables: { q: 'para' } },
+    {
+      name: 'search',
+      query: `query($q: String!) { search(query: $q, first: 20) { pharmacies { id name } products { price } } }`,
+      variables: { q: 'para' },
+    },
   ];
   // Every operation answers without errors, and with data where there is data.
   for (const op of ops) {
@@ -250,7 +259,8 @@ async function main() {
     const after = pids.map((p) => cpuMs(p.pid));
     const perProcess: Record<string, number> = {};
     const n = result.requests.total;
-    pids.forEach((p, i) => (perProcess[p.name] = (perProcess[p.name] ?? 0) + (after[i] - before[i]) / n));
+    // A backend that closed during the run reads 0: its share is lost rather than negative.
+    pids.forEach((p, i) => (perProcess[p.name] = (perProcess[p.name] ?? 0) + Math.max(0, after[i] - before[i]) / n));
     for (const pid of await pgPids())
       if (!pids.some((p) => p.pid === pid)) perProcess.postgres = (perProcess.postgres ?? 0) + cpuMs(pid) / n;
     const total = Object.values(perProcess).reduce((a, b) => a + b, 0);
@@ -259,10 +269,17 @@ async function main() {
   const bodyOf = (op: (typeof ops)[number]) => JSON.stringify({ query: op.query, variables: op.variables ?? {} });
   const selected = ops.filter((op) => !ONLY || ONLY.includes(op.name));
   // Warm-up: JIT, plan caches, pools.
-  await measure('warm-up', ops.map((op) => ({ body: bodyOf(op) })));
+  await measure(
+    'warm-up',
+    ops.map((op) => ({ body: bodyOf(op) })),
+  );
   rows.length = 0;
   for (const op of selected) await measure(op.name, [{ body: bodyOf(op) }]);
-  if (!ONLY) await measure('mix (all six, round robin)', ops.map((op) => ({ body: bodyOf(op) })));
+  if (!ONLY)
+    await measure(
+      'mix (all six, round robin)',
+      ops.map((op) => ({ body: bodyOf(op) })),
+    );
   await admin.end();
 
   const columns = ['gateway', 'auth', 'doctor', 'pharmacy', 'notification', 'postgres'];
@@ -279,11 +296,20 @@ async function main() {
   log(`\nCPU ms per request (utime+stime from /proc, ${SECONDS}s per row, ${CONNECTIONS} connections)`);
   log(fmt(head));
   for (const l of lines) log(fmt(l));
-  log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   if (profile.length) log(`profiles: ${profDir} (written when the services stop)`);
   writeFileSync(
     path.join(root, 'bench', 'results', 'cpu-per-request-latest.json'),
-    JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds: SECONDS, connections: CONNECTIONS, rows }, null, 2),
+    JSON.stringify(
+      { at: new Date().toISOString(), loadavg: os.loadavg(), seconds: SECONDS, connections: CONNECTIONS, rows },
+      null,
+      2,
+    ),
   );
 }
 
