@@ -2,8 +2,9 @@
 // the gateway: `me` with addresses, myAppointments with doctor/workplace/patient names, a
 // directory page, a week of availableSlots, myOrders, and the pharmacy search. CPU comes from
 // /proc/<pid>/stat (utime + stime deltas) of each child process and of the PostgreSQL backends
-// serving the bench databases, divided by the requests answered: a count, robust on a shared
-// machine where latencies and requests/s are not.
+// serving the bench databases, minus each service's idle CPU (measured first, with no requests),
+// divided by the requests answered: a count, robust on a shared machine where latencies and
+// requests/s are not.
 // All four subgraphs and the gateway run as child processes on loopback (NODE_ENV=production,
 // LOG_LEVEL=warn) over fresh databases bench_cpu_<run>_*; autocannon runs here. Each operation is
 // loaded alone for BENCH_SECONDS (5) with BENCH_CONNECTIONS (10), then the whole mix together.
@@ -26,6 +27,7 @@ import { subgraphs } from '../scripts/subgraphs.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const DOCTORS = Number(process.env.BENCH_DOCTORS ?? 40);
+const IDLE_SECONDS = 4;
 const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const SERVER = process.env.DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -242,9 +244,21 @@ async function main() {
   const processes = () => services.map((s) => ({ name: s.name, pid: s.child.pid! }));
   type Row = { op: string; requests: number; errors: number; perProcess: Record<string, number>; total: number };
   const rows: Row[] = [];
+  // Background work (timers, polls, relays) burns CPU with no request at all: measured idle for
+  // IDLE_SECONDS first and subtracted, so a slow run (fewer requests) is not charged more per request.
+  const idle: Record<string, number> = {};
+  {
+    const pids = processes();
+    const before = pids.map((p) => cpuMs(p.pid));
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const seconds = (Date.now() - started) / 1000;
+    pids.forEach((p, i) => (idle[p.name] = (cpuMs(p.pid) - before[i]) / seconds));
+  }
   const measure = async (name: string, requests: { body: string }[]) => {
     const pids = [...processes(), ...(await pgPids()).map((pid) => ({ name: 'postgres', pid }))];
     const before = pids.map((p) => cpuMs(p.pid));
+    const started = Date.now();
     const instance = autocannon({
       url: gateway,
       method: 'POST',
@@ -263,6 +277,8 @@ async function main() {
     pids.forEach((p, i) => (perProcess[p.name] = (perProcess[p.name] ?? 0) + Math.max(0, after[i] - before[i]) / n));
     for (const pid of await pgPids())
       if (!pids.some((p) => p.pid === pid)) perProcess.postgres = (perProcess.postgres ?? 0) + cpuMs(pid) / n;
+    const seconds = (Date.now() - started) / 1000;
+    for (const [proc, rate] of Object.entries(idle)) perProcess[proc] = Math.max(0, perProcess[proc] - (rate * seconds) / n);
     const total = Object.values(perProcess).reduce((a, b) => a + b, 0);
     rows.push({ op: name, requests: n, errors: result.errors + result.non2xx + (result.mismatches ?? 0), perProcess, total });
   };
@@ -296,6 +312,11 @@ async function main() {
   log(`\nCPU ms per request (utime+stime from /proc, ${SECONDS}s per row, ${CONNECTIONS} connections)`);
   log(fmt(head));
   for (const l of lines) log(fmt(l));
+  log(
+    `idle CPU subtracted (ms per second): ${Object.entries(idle)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
   log(
     `load average at end: ${os
       .loadavg()
