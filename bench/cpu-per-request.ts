@@ -2,7 +2,7 @@
 // the gateway: `me` with addresses, myAppointments with doctor/workplace/patient names, a
 // directory page, a week of availableSlots, myOrders, and the pharmacy search. CPU comes from
 // /proc/<pid>/stat (utime + stime deltas) of each child process and of the PostgreSQL backends
-// serving the bench databases, minus each service's idle CPU (measured first, with no requests),
+// serving the bench databases, minus each service's idle CPU (measured after the warm-up, with no requests),
 // divided by the requests answered: a count, robust on a shared machine where latencies and
 // requests/s are not.
 // All four subgraphs and the gateway run as child processes on loopback (NODE_ENV=production,
@@ -244,17 +244,7 @@ async function main() {
   const processes = () => services.map((s) => ({ name: s.name, pid: s.child.pid! }));
   type Row = { op: string; requests: number; errors: number; perProcess: Record<string, number>; total: number };
   const rows: Row[] = [];
-  // Background work (timers, polls, relays) burns CPU with no request at all: measured idle for
-  // IDLE_SECONDS first and subtracted, so a slow run (fewer requests) is not charged more per request.
   const idle: Record<string, number> = {};
-  {
-    const pids = processes();
-    const before = pids.map((p) => cpuMs(p.pid));
-    const started = Date.now();
-    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const seconds = (Date.now() - started) / 1000;
-    pids.forEach((p, i) => (idle[p.name] = (cpuMs(p.pid) - before[i]) / seconds));
-  }
   const measure = async (name: string, requests: { body: string }[]) => {
     const pids = [...processes(), ...(await pgPids()).map((pid) => ({ name: 'postgres', pid }))];
     const before = pids.map((p) => cpuMs(p.pid));
@@ -290,6 +280,16 @@ async function main() {
     ops.map((op) => ({ body: bodyOf(op) })),
   );
   rows.length = 0;
+  // Background work (timers, polls, relays) burns CPU with no request at all: measured idle for
+  // IDLE_SECONDS after the warm-up and subtracted, so a slow run (fewer requests) is not charged more per request.
+  {
+    const pids = processes();
+    const before = pids.map((p) => cpuMs(p.pid));
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    const seconds = (Date.now() - started) / 1000;
+    pids.forEach((p, i) => (idle[p.name] = (cpuMs(p.pid) - before[i]) / seconds));
+  }
   for (const op of selected) await measure(op.name, [{ body: bodyOf(op) }]);
   if (!ONLY)
     await measure(

@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRedis, type GatewayConfig } from '@hc/config';
 import type { TokenVerifier } from '@hc/auth';
 import {
+  apolloMiddleware,
   createFormatError,
   createHttpShell,
   requestScopedLogger,
@@ -186,7 +186,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   app.use(corsMiddleware(config.CORS_ORIGINS));
 
-  const graphql = expressMiddleware(apollo, {
+  const graphql = apolloMiddleware(apollo, {
     context: async ({ req }): Promise<GatewayContext> => {
       const requestId = requestStore.getStore()?.requestId ?? randomUUID();
       const clientIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
