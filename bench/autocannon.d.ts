@@ -11,9 +11,13 @@ declare module 'autocannon' {
     connections?: number;
     overallRate?: number;
     expectBody?: string;
+    /** False marks a response body as a mismatch (counted in `mismatches`). */
+    verifyBody?: (body: string) => boolean;
     /** Called before each request is sent; what it returns is sent. */
     requests?: {
       setupRequest?: (req: { method: string; path: string; headers: Record<string, string>; body?: string }) => unknown;
+      /** Body of this step of the sequence (replaces the instance-wide body). */
+      body?: string;
     }[];
   }
   interface Result {

@@ -121,6 +121,47 @@ export function costRefusal(
   return undefined;
 }
 
+/** Verdicts remembered per document (per distinct operation name and variables), at most. */
+export const COST_VERDICTS_PER_DOCUMENT = 64;
+
+/**
+ * `costRefusal` remembered: the cost depends only on the schema, the document, the operation
+ * name and the variables, so a document seen again with the same variables (the common case: an
+ * app sends the same few operations) is not walked again. Keyed by the parsed document object
+ * (Apollo's document cache hands the same object back for the same query text; held weakly, so
+ * it goes when that cache lets it go) and then by operation name + JSON of the variables, at most
+ * COST_VERDICTS_PER_DOCUMENT per document (a full set is cleared and starts again). Holds only
+ * verdicts (pass, or the refusal's message and reason), no answers and nothing about the caller.
+ */
+export function createCostCheck(
+  config: Pick<LimitsConfig, 'QUERY_MAX_COST' | 'QUERY_MAX_COST_NODES' | 'QUERY_LIST_SIZE'>,
+): (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+) => GraphQLError | undefined {
+  const bySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, { message: string; reason: string } | null>>>();
+  return (schema, document, variables, operationName) => {
+    let byDocument = bySchema.get(schema);
+    if (!byDocument) bySchema.set(schema, (byDocument = new WeakMap()));
+    let verdicts = byDocument.get(document);
+    if (!verdicts) byDocument.set(document, (verdicts = new Map()));
+    let key: string;
+    try {
+      key = `${operationName ?? ''}\n${JSON.stringify(variables ?? {})}`;
+    } catch {
+      return costRefusal(config, schema, document, variables, operationName);
+    }
+    const known = verdicts.get(key);
+    if (known !== undefined) return known ? refusal(known.message, known.reason) : undefined;
+    const refused = costRefusal(config, schema, document, variables, operationName);
+    if (verdicts.size >= COST_VERDICTS_PER_DOCUMENT) verdicts.clear();
+    verdicts.set(key, refused ? { message: refused.message, reason: String(refused.extensions.reason) } : null);
+    return refused;
+  };
+}
+
 const estimatorCache = new Map<number, ComplexityEstimator[]>();
 function estimatorsFor(listSize: number): ComplexityEstimator[] {
   let e = estimatorCache.get(listSize);
@@ -153,12 +194,13 @@ export interface Limits {
 export function createLimits(config: LimitsConfig): Limits {
   // Depth, aliases, directives, tokens and root fields: the definition every subgraph applies too.
   const documentLimits = createDocumentLimits(config);
+  const costCheck = createCostCheck(config);
 
   const costPlugin: ApolloServerPlugin = {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operationName }) {
-          const refused = costRefusal(config, schema, document, request.variables, operationName ?? undefined);
+          const refused = costCheck(schema, document, request.variables, operationName ?? undefined);
           if (refused) throw refused;
         },
       };

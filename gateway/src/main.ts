@@ -5,6 +5,12 @@ import { isClusterPrimary, runProcess, superviseWorkers, workerCount } from '@hc
 import { createGateway } from './server.js';
 import { startTracing } from './tracing.js';
 
+// Apollo Gateway otherwise reports host data (OS, CPU count and frequency, memory, cloud
+// resource attributes) to Apollo every few minutes over HTTPS: nothing of ours to send from a
+// health platform, and TLS handshakes retried for nothing where there is no way out. An operator
+// who wants it sets APOLLO_TELEMETRY_DISABLED=false.
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
 await runProcess({
   name: 'gateway',
   start: async () => {

@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, createResolversMap, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { scalarsMap } from './scalars.js';
+import { validateArgument } from './validate-args.js';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@override", "@tag", "@interfaceObject"])';
@@ -37,7 +38,8 @@ export async function buildSubgraph(options: BuildSubgraphOptions): Promise<Buil
     pubSub: options.pubSub,
     authChecker,
     scalarsMap,
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // Every argument object through class-validator, imported once (see validate-args.ts).
+    validateFn: validateArgument,
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tgSchema)}\n`;
   const resolvers = createResolversMap(tgSchema) as GraphQLResolverMap<unknown>;

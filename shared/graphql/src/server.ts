@@ -2,7 +2,6 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
@@ -15,6 +14,7 @@ import { ServiceMetrics } from './metrics.js';
 import { createHttpShell, type ReadinessChecks } from './http-shell.js';
 import { responseGatePlugin } from './response-gate.js';
 import { gatewaySignatureGuard, verifiedClientAddress } from './gateway-signature.js';
+import { apolloMiddleware } from './express-middleware.js';
 import { subgraphDocumentLimits, type DocumentLimitsConfig } from './document-limits.js';
 
 export interface SubgraphServerOptions<C extends BaseContext> {
@@ -131,7 +131,7 @@ export async function createSubgraphServer<C extends BaseContext>(
     '/graphql',
     // Signature first: an unsigned, stale or forged request is refused before GraphQL sees it.
     ...gatewaySignatureGuard({ secret: options.sharedSecret, limit: '1mb' }),
-    expressMiddleware(apollo, {
+    apolloMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = requestStore.getStore()?.requestId ?? randomUUID();
         const auth = await authenticate(options.verifyToken, req.header('authorization'), requestId);

@@ -40,6 +40,61 @@ describe('slot generation (unit)', () => {
     expect(slots.map((s) => s.startsAt.toISOString())).toEqual(['2027-11-06T13:00:00.000Z', '2027-11-07T14:00:00.000Z']);
   });
 
+  it('steps in real minutes from each range start: same slots as stepping every one through the zone', () => {
+    // The reference steps every slot through luxon in the workplace's zone (the implementation
+    // converts only the range ends); both must agree across DST changes, half-hour offsets,
+    // ranges ending at 24:00 and durations that do not divide the range.
+    const reference = (wp: Parameters<typeof generateSlots>[0], from: Date, to: Date) => {
+      const out: string[] = [];
+      let day = DateTime.fromJSDate(from, { zone: wp.timeZone }).startOf('day');
+      const last = DateTime.fromJSDate(to, { zone: wp.timeZone });
+      for (; day <= last; day = day.plus({ days: 1 })) {
+        for (const wh of wp.workingHours) {
+          if (wh.day !== WEEKDAYS[day.weekday - 1]) continue;
+          const at = (hhmm: string) => {
+            const [h, m] = hhmm.split(':').map(Number);
+            const local = (hour: number, minute: number) =>
+              DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone: wp.timeZone });
+            return h === 24 ? local(0, 0).plus({ days: 1 }) : local(h, m);
+          };
+          const end = at(wh.end);
+          for (
+            let t = at(wh.start);
+            t.plus({ minutes: wp.slotDurationMinutes }) <= end;
+            t = t.plus({ minutes: wp.slotDurationMinutes })
+          ) {
+            const e = t.plus({ minutes: wp.slotDurationMinutes });
+            if (t.toJSDate() >= from && e.toJSDate() <= to) out.push(`${t.toUTC().toISO()}/${e.toUTC().toISO()}`);
+          }
+        }
+      }
+      return out.sort();
+    };
+    const cases: [string, string, string][] = [
+      ['America/New_York', '2027-03-13T00:00:00Z', '2027-03-16T00:00:00Z'],
+      ['America/New_York', '2027-11-06T00:00:00Z', '2027-11-09T00:00:00Z'],
+      ['Europe/Berlin', '2027-10-30T00:00:00Z', '2027-11-02T00:00:00Z'],
+      ['Australia/Lord_Howe', '2027-04-03T00:00:00Z', '2027-04-06T00:00:00Z'],
+      ['Asia/Kathmandu', '2027-01-01T07:10:00Z', '2027-01-05T00:00:00Z'],
+      ['Africa/Cairo', '2027-04-28T00:00:00Z', '2027-05-05T00:00:00Z'],
+    ];
+    const hours = [
+      { day: DayOfWeek.SUNDAY, start: '00:00', end: '04:00' },
+      { day: DayOfWeek.SUNDAY, start: '20:00', end: '24:00' },
+      ...WEEKDAYS.map((day) => ({ day, start: '01:30', end: '03:10' })),
+      ...WEEKDAYS.map((day) => ({ day, start: '09:00', end: '17:00' })),
+    ];
+    for (const [timeZone, from, to] of cases)
+      for (const slotDurationMinutes of [15, 30, 45, 50]) {
+        const wp = { id: 'w', timeZone, workingHours: hours, slotDurationMinutes };
+        const got = generateSlots(wp, new Date(from), new Date(to)).map(
+          (s) => `${DateTime.fromJSDate(s.startsAt).toUTC().toISO()}/${DateTime.fromJSDate(s.endsAt).toUTC().toISO()}`,
+        );
+        expect(got.length).toBeGreaterThan(0);
+        expect([...got].sort()).toEqual(reference(wp, new Date(from), new Date(to)));
+      }
+  });
+
   it('validates working hours: start < end and no overlap within a day', () => {
     expect(workingHoursProblems([{ day: DayOfWeek.MONDAY, start: '10:00', end: '09:00' }])).toEqual([
       { field: 'workingHours[0]', message: 'start must be before end' },

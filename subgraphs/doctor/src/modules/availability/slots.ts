@@ -81,7 +81,9 @@ export function checkRange(from: Date, to: Date): void {
 export function generateSlots(wp: SlotSource, from: Date, to: Date): Slot[] {
   const slots: Slot[] = [];
   const zone = wp.timeZone;
-  const duration = wp.slotDurationMinutes;
+  const step = wp.slotDurationMinutes * 60_000;
+  const fromMs = from.getTime();
+  const toMs = to.getTime();
   let day = DateTime.fromJSDate(from, { zone }).startOf('day');
   const last = DateTime.fromJSDate(to, { zone });
   for (; day <= last; day = day.plus({ days: 1 })) {
@@ -95,11 +97,12 @@ export function generateSlots(wp: SlotSource, from: Date, to: Date): Slot[] {
         );
       const startMin = minutesOf(wh.start);
       const endMin = minutesOf(wh.end);
-      const end = endMin >= 1440 ? at(0).plus({ days: 1 }) : at(endMin);
-      for (let t = at(startMin); t.plus({ minutes: duration }) <= end; t = t.plus({ minutes: duration })) {
-        const startsAt = t.toJSDate();
-        const endsAt = t.plus({ minutes: duration }).toJSDate();
-        if (startsAt >= from && endsAt <= to) slots.push({ workplaceId: wp.id, startsAt, endsAt });
+      const end = (endMin >= 1440 ? at(0).plus({ days: 1 }) : at(endMin)).toMillis();
+      // Within a range the steps are real minutes, so plain millisecond arithmetic from the
+      // range's first instant (time-zone work stays at one conversion per range end).
+      for (let t = at(startMin).toMillis(); t + step <= end; t += step) {
+        if (t >= fromMs && t + step <= toMs)
+          slots.push({ workplaceId: wp.id, startsAt: new Date(t), endsAt: new Date(t + step) });
       }
     }
   }
