@@ -14,3 +14,4 @@ export * from './subscription-events.js';
 export * from './response-gate.js';
 export * from './document-limits.js';
 export * from './gateway-signature.js';
+export * from './express-middleware.js';
