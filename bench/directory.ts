@@ -99,6 +99,10 @@ async function main() {
           // Only auth signs; it reads the key pair the bench generated.
           ...(name === 'auth' ? { JWT_PRIVATE_KEY_FILE: path.join(keys.dir, 'active.pem'), KEYS_DIR: keys.dir } : {}),
           ...(name === 'notification' ? { NODE_ENV: 'development', MAIL_CAPTURE_DIR: path.join(keys.dir, 'mail') } : {}),
+          // Production requires the document URL key (the bench uploads nothing).
+          ...(name === 'doctor'
+            ? { DOCUMENTS_URL_SECRET: randomBytes(32).toString('hex'), DOCUMENTS_DIR: path.join(keys.dir, 'documents') }
+            : {}),
           DATABASE_URL: dbUrl[name],
           DATABASE_POOL_MAX: '10',
           MIGRATE_ON_START: 'true',
