@@ -178,7 +178,11 @@ describe('doctor review queue through the gateway', () => {
     const visit = await kit.book(patient.token, approved.workplaceId, kit.slotAt(4, 11));
     expect(visit.errors).toBeUndefined();
     const appointmentId = visit.data.bookAppointment.id as string;
-    const confirm = await kit.call(`mutation($id: ID!) { confirmAppointment(id: $id) { status } }`, { id: appointmentId }, approved.token);
+    const confirm = await kit.call(
+      `mutation($id: ID!) { confirmAppointment(id: $id) { status } }`,
+      { id: appointmentId },
+      approved.token,
+    );
     expect(confirm.data?.confirmAppointment.status).toBe('CONFIRMED');
     const changed = await kit.call(
       PROFILE,
@@ -250,7 +254,9 @@ describe('doctor review queue through the gateway', () => {
     expect(mail).toContain(why);
     // Nobody else got it.
     expect(
-      ((await kit.call(HISTORY, {}, patient.token)).data?.notificationHistory.nodes as { template: string }[]).map((n) => n.template),
+      ((await kit.call(HISTORY, {}, patient.token)).data?.notificationHistory.nodes as { template: string }[]).map(
+        (n) => n.template,
+      ),
     ).not.toContain('doctor.review_result');
 
     // Approval: the reason is gone, the doctor is listed and bookable, and told again.

@@ -56,7 +56,12 @@ describe('pharmacy review queue through the gateway', () => {
       ]);
     await sg.subgraphs.notification.orm.em
       .getConnection()
-      .execute(`insert into contacts (user_id, name, email, role, updated_at) values (?, ?, ?, ?, now())`, [id, name, email, role]);
+      .execute(`insert into contacts (user_id, name, email, role, updated_at) values (?, ?, ?, ?, now())`, [
+        id,
+        name,
+        email,
+        role,
+      ]);
     return { id, name, email, token: sg.tokenFor({ id, role, email }) };
   }
 
@@ -68,7 +73,13 @@ describe('pharmacy review queue through the gateway', () => {
       await sg.query(
         `mutation($i: PharmacyInput!) { upsertPharmacy(input: $i) { id verificationStatus } }`,
         {
-          i: { name: `Review ${tag}`, licenseNumber: `PH-${tag}`, address: '1 Main St', phone: '+201000000000', email: `p${tag}@example.com` },
+          i: {
+            name: `Review ${tag}`,
+            licenseNumber: `PH-${tag}`,
+            address: '1 Main St',
+            phone: '+201000000000',
+            email: `p${tag}@example.com`,
+          },
         },
         owner.token,
       ),
@@ -82,8 +93,9 @@ describe('pharmacy review queue through the gateway', () => {
         owner.token,
       ),
     ).addBranch.id as string;
-    const itemId = ok(await sg.query(`mutation($i: ItemInput!) { createItem(input: $i) { id } }`, { i: { name: `Vitamin ${tag}` } }, owner.token))
-      .createItem.id as string;
+    const itemId = ok(
+      await sg.query(`mutation($i: ItemInput!) { createItem(input: $i) { id } }`, { i: { name: `Vitamin ${tag}` } }, owner.token),
+    ).createItem.id as string;
     ok(
       await sg.query(
         `mutation($i: StockInput!) { setStock(input: $i) { quantity } }`,
@@ -144,10 +156,13 @@ describe('pharmacy review queue through the gateway', () => {
     expect(code(await sg.query(PENDING, { first: 50 }))).toBe('UNAUTHENTICATED');
     expect(code(await sg.query(REVIEW, { id: a.id, s: 'APPROVED' }))).toBe('UNAUTHENTICATED');
 
-    expect(ok(await sg.query(REVIEW, { id: a.id, s: 'APPROVED' }, admin.token)).reviewPharmacy.verificationStatus).toBe('APPROVED');
-    expect(ok(await sg.query(REVIEW, { id: c.id, s: 'REJECTED', r: 'Licence expired' }, admin.token)).reviewPharmacy.verificationStatus).toBe(
-      'REJECTED',
+    expect(ok(await sg.query(REVIEW, { id: a.id, s: 'APPROVED' }, admin.token)).reviewPharmacy.verificationStatus).toBe(
+      'APPROVED',
     );
+    expect(
+      ok(await sg.query(REVIEW, { id: c.id, s: 'REJECTED', r: 'Licence expired' }, admin.token)).reviewPharmacy
+        .verificationStatus,
+    ).toBe('REJECTED');
     const after = ok(await sg.query(PENDING, { first: 50 }, admin.token)).pendingPharmacies;
     expect(after.totalCount).toBe(1);
     expect(after.nodes.map((n: { id: string }) => n.id)).toEqual([b.id]);
@@ -156,11 +171,21 @@ describe('pharmacy review queue through the gateway', () => {
     ok(
       await sg.query(
         `mutation($i: PharmacyInput!) { upsertPharmacy(input: $i) { id verificationStatus } }`,
-        { i: { name: c.name, licenseNumber: `PH-${c.tag}-2`, address: '1 Main St', phone: '+201000000000', email: `p${c.tag}@example.com` } },
+        {
+          i: {
+            name: c.name,
+            licenseNumber: `PH-${c.tag}-2`,
+            address: '1 Main St',
+            phone: '+201000000000',
+            email: `p${c.tag}@example.com`,
+          },
+        },
         c.owner.token,
       ),
     );
-    const requeued = ok(await sg.query(PENDING, { first: 50 }, admin.token)).pendingPharmacies.nodes.map((n: { id: string }) => n.id);
+    const requeued = ok(await sg.query(PENDING, { first: 50 }, admin.token)).pendingPharmacies.nodes.map(
+      (n: { id: string }) => n.id,
+    );
     expect(requeued).toEqual([b.id, c.id]);
 
     for (const p of [b, c]) ok(await sg.query(REVIEW, { id: p.id, s: 'REJECTED', r: 'cleanup' }, admin.token));
@@ -182,7 +207,8 @@ describe('pharmacy review queue through the gateway', () => {
       expect(ok(await sg.query(LISTED, { city }, patient.token)).pharmacies.nodes).toEqual([]);
       const found = ok(await sg.query(SEARCH, { q: `Vitamin ${p.tag}`, city }, patient.token)).search;
       expect(found).toEqual({ pharmacies: [], products: [] });
-      for (const token of [patient.token, undefined]) expect((await sg.query(ONE, { id: p.id }, token)).data?.pharmacy ?? null).toBeNull();
+      for (const token of [patient.token, undefined])
+        expect((await sg.query(ONE, { id: p.id }, token)).data?.pharmacy ?? null).toBeNull();
       expect(code(await sg.query(ORDER, { i: line }, patient.token))).toBe('NOT_FOUND');
       expect(code(await sg.query(RESERVE, { i: line }, patient.token))).toBe('NOT_FOUND');
     };
@@ -193,26 +219,33 @@ describe('pharmacy review queue through the gateway', () => {
     expect(ok(await sg.query(ONE, { id: p.id }, admin.token)).pharmacy.verificationStatus).toBe('PENDING');
 
     const why = `Licence scan unreadable ${randomUUID().slice(0, 6)}`;
-    expect(ok(await sg.query(REVIEW, { id: p.id, s: 'REJECTED', r: why }, admin.token)).reviewPharmacy.verificationStatus).toBe('REJECTED');
+    expect(ok(await sg.query(REVIEW, { id: p.id, s: 'REJECTED', r: why }, admin.token)).reviewPharmacy.verificationStatus).toBe(
+      'REJECTED',
+    );
     await hidden();
     expect(ok(await sg.query(ONE, { id: p.id }, p.owner.token)).pharmacy.verificationStatus).toBe('REJECTED');
 
     // The owner is told (pharmacy.reviewed), with the reason.
     const history = await until('the rejection notice', async () => {
       const nodes = (await sg.query(HISTORY, {}, p.owner.token)).data?.notificationHistory.nodes as
-        | { template: string; status: string }[]
-        | undefined;
+        { template: string; status: string }[] | undefined;
       return nodes?.some((n) => n.template === 'pharmacy.reviewed' && n.status !== 'QUEUED') && nodes;
     });
-    expect(history.filter((n) => n.template === 'pharmacy.reviewed')).toEqual([{ template: 'pharmacy.reviewed', status: 'SENT' }]);
+    expect(history.filter((n) => n.template === 'pharmacy.reviewed')).toEqual([
+      { template: 'pharmacy.reviewed', status: 'SENT' },
+    ]);
     const mail = await until('the rejection email', async () => mailTo(p.owner.email).find((m) => m.includes('REJECTED')));
     expect(mail).toContain(why);
     expect(
-      ((await sg.query(HISTORY, {}, patient.token)).data?.notificationHistory.nodes as { template: string }[]).map((n) => n.template),
+      ((await sg.query(HISTORY, {}, patient.token)).data?.notificationHistory.nodes as { template: string }[]).map(
+        (n) => n.template,
+      ),
     ).not.toContain('pharmacy.reviewed');
 
     // Approved: listed, found and orderable.
-    expect(ok(await sg.query(REVIEW, { id: p.id, s: 'APPROVED' }, admin.token)).reviewPharmacy.verificationStatus).toBe('APPROVED');
+    expect(ok(await sg.query(REVIEW, { id: p.id, s: 'APPROVED' }, admin.token)).reviewPharmacy.verificationStatus).toBe(
+      'APPROVED',
+    );
     expect(ok(await sg.query(LISTED, { city }, patient.token)).pharmacies.nodes).toEqual([{ id: p.id }]);
     const found = ok(await sg.query(SEARCH, { q: `Vitamin ${p.tag}`, city }, patient.token)).search;
     expect(found.products).toEqual([{ branch: { id: p.branchId } }]);
@@ -220,7 +253,9 @@ describe('pharmacy review queue through the gateway', () => {
     const order = ok(await sg.query(ORDER, { i: line }, patient.token)).placeOrder;
     expect(order.totalAmount).toBe('7.00');
     await until('the approval notice', async () => {
-      const nodes = ((await sg.query(HISTORY, {}, p.owner.token)).data?.notificationHistory.nodes ?? []) as { template: string }[];
+      const nodes = ((await sg.query(HISTORY, {}, p.owner.token)).data?.notificationHistory.nodes ?? []) as {
+        template: string;
+      }[];
       return nodes.filter((n) => n.template === 'pharmacy.reviewed').length === 2;
     });
 
@@ -231,7 +266,11 @@ describe('pharmacy review queue through the gateway', () => {
     expect(mine).toEqual([{ id: order.id }]);
     const next = order.status === 'PENDING' ? 'CONFIRMED' : 'PREPARING';
     const moved = ok(
-      await sg.query(`mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status } }`, { id: order.id, s: next }, p.owner.token),
+      await sg.query(
+        `mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status } }`,
+        { id: order.id, s: next },
+        p.owner.token,
+      ),
     );
     expect(moved.updateOrderStatus.status).toBe(next);
   });
