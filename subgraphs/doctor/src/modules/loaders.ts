@@ -80,16 +80,18 @@ export const load = {
     loader<TakenKey, { startsAt: Date; endsAt: Date }[]>(ctx, load.takenTimes, async (keys) => {
       const min = new Date(Math.min(...keys.map((k) => k.from.getTime())));
       const max = new Date(Math.max(...keys.map((k) => k.to.getTime())));
-      const rows = await ctx.em.find(
-        Appointment,
-        {
+      // Plain rows through the query builder: three columns, no Appointment entities to hydrate,
+      // track in the identity map or snapshot for a flush that never comes.
+      const rows = await ctx.em
+        .createQueryBuilder(Appointment)
+        .select(['doctorId', 'startsAt', 'endsAt'])
+        .where({
           doctorId: { $in: [...new Set(keys.map((k) => k.doctorId))] },
           status: { $nin: FREED_STATUSES },
           startsAt: { $lt: max },
           endsAt: { $gt: min },
-        },
-        { fields: ['doctorId', 'startsAt', 'endsAt'] },
-      );
+        })
+        .execute<{ doctorId: string; startsAt: Date; endsAt: Date }[]>('all');
       return keys.map((k) => rows.filter((a) => a.doctorId === k.doctorId && a.startsAt < k.to && a.endsAt > k.from));
     }).load({ doctorId, from, to }),
 };
