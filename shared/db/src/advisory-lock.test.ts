@@ -33,8 +33,14 @@ async function locksOf(pid: number, names: string[]): Promise<{ held: string[]; 
   );
   const strip = (s: string) => s.slice(prefix.length);
   return {
-    held: rows.filter((r) => r.granted).map((r) => strip(r.name)).sort(),
-    waiting: rows.filter((r) => !r.granted).map((r) => strip(r.name)).sort(),
+    held: rows
+      .filter((r) => r.granted)
+      .map((r) => strip(r.name))
+      .sort(),
+    waiting: rows
+      .filter((r) => !r.granted)
+      .map((r) => strip(r.name))
+      .sort(),
   };
 }
 

@@ -15,7 +15,9 @@ afterAll(async () => {
 
 describe('read-only loaders (branch, item) return what the entities hold, as plain rows', () => {
   it('every property, unmanaged', async () => {
-    const seeded = await seedPharmacy(h, { items: [{ name: 'Plainol 500', quantity: 3, price: '12.50', prescriptionRequired: true }] });
+    const seeded = await seedPharmacy(h, {
+      items: [{ name: 'Plainol 500', quantity: 3, price: '12.50', prescriptionRequired: true }],
+    });
     const orm = h.sg.orm;
     const em = orm.em.fork();
     const ctx = { em, loaders: new Map() } as unknown as PharmacySubgraphContext;
