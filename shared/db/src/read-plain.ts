@@ -1,4 +1,4 @@
-import type { EntityClass, FilterQuery, QueryOrderMap } from '@mikro-orm/core';
+import { Cursor, type EntityClass, type EntityName, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
@@ -22,4 +22,24 @@ export async function readPlain<T extends object>(
   qb.select((options.fields ? [...options.fields] : '*') as never).where(where as never);
   if (options.orderBy) qb.orderBy(options.orderBy as never);
   return qb.execute<T[]>('all');
+}
+
+/**
+ * `em.findByCursor` (first/after, with the total count) returning plain rows, for list answers: the
+ * same SQL (the driver builds the keyset condition from `after` and over-fetches one row to know
+ * whether a next page exists) and the same opaque cursors, without hydrating entities. Same rules as
+ * `readPlain`: the items are read-only data.
+ */
+export async function readPlainPage<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  options: { where: FilterQuery<T>; orderBy: QueryOrderMap<T>; first: number; after?: string },
+): Promise<Cursor<T>> {
+  const { where, ...page } = options;
+  const findOptions = { ...page, overfetch: true, ctx: em.getTransactionContext(), em } as const;
+  const [rows, count] = await Promise.all([
+    em.getDriver().find<T>(entity as EntityName<T>, where as never, findOptions as never),
+    em.count(entity, where as never),
+  ]);
+  return new Cursor<T>(rows as never, count, findOptions as never, em.getMetadata().get(entity));
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readPlain } from '@hc/db';
+import { readPlain, readPlainPage } from '@hc/db';
 import { startTestSubgraph, type TestSubgraph, type TestKeys } from '@hc/testing';
 import { doctorTestKit } from '../../test/support.js';
 import { doctorSubgraph } from '../server.js';
@@ -56,5 +56,28 @@ describe('read-only loaders return what the entities hold, as plain rows', () =>
     expect(byId).toEqual(wp.plain);
     expect(ofDoctor).toEqual([wp.plain]);
     expect(await load.doctor(ctx, doctor.doctorId)).toEqual(dr.plain);
+  });
+
+  it('readPlainPage pages like em.findByCursor: same items, counts and cursors, page after page', async () => {
+    await Promise.all([kit.createDoctor(), kit.createDoctor(), kit.createDoctor()]);
+    const orderBy = { createdAt: 'asc', id: 'asc' } as const;
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const managed = await sg.orm.em.fork().findByCursor(Doctor, { where: {}, first: 2, after, orderBy });
+      const em = sg.orm.em.fork();
+      const plain = await readPlainPage(em, Doctor, { where: {}, first: 2, after, orderBy });
+      expect(em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
+      expect(plain.items.map((d) => ({ ...d }))).toEqual(managed.items.map((d) => ({ ...d })));
+      expect([plain.totalCount, plain.hasNextPage, plain.endCursor]).toEqual([
+        managed.totalCount,
+        managed.hasNextPage,
+        managed.endCursor,
+      ]);
+      pages += 1;
+      if (!plain.hasNextPage) break;
+      after = plain.endCursor!;
+    }
+    expect(pages).toBeGreaterThanOrEqual(2);
   });
 });
