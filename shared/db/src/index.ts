@@ -4,3 +4,4 @@ export { normalizeSql, StatementCounter, type StatementSample } from './statemen
 export { lockInOrder } from './advisory-lock.js';
 export { UuidEntity, CreatedEntity, TimestampedEntity } from './entity-base.js';
 export { pruneOnce, retentionTask, outboxRetention, type RetentionRule } from './retention.js';
+export { readPlain, readPlainPage } from './read-plain.js';

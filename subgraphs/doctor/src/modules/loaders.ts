@@ -1,3 +1,4 @@
+import { readPlain } from '@hc/db';
 import { NotFoundError, byKeys, groupByKeys, loader } from '@hc/graphql';
 import { Doctor } from './doctor/doctor.entity.js';
 import { Workplace } from './workplace/workplace.entity.js';
@@ -18,23 +19,25 @@ interface TakenKey {
 /**
  * Per-request batched lookups shared by features: a list of N appointments, invites or
  * workplaces costs one query per relation. They return rows as stored; who may see them is the
- * services' call.
+ * services' call. The doctor and workplace loaders (and takenTimes) answer reads only and return
+ * plain rows (`readPlain`: no hydration, identity map or snapshots); writes load their entity
+ * through `em` (e.g. `ownWorkplace`, `requireMyDoctor`), never from here.
  */
 export const load = {
   doctor: (ctx: DoctorSubgraphContext, id: string) =>
     loader<string, Doctor | null>(ctx, load.doctor, async (ids) =>
-      byKeys(ids, await ctx.em.find(Doctor, { id: { $in: [...ids] } }), (d) => d.id),
+      byKeys(ids, await readPlain(ctx.em, Doctor, { id: { $in: [...ids] } }), (d) => d.id),
     ).load(id),
 
   /** The doctor profile of a user, if any. */
   doctorOfUser: (ctx: DoctorSubgraphContext, userId: string) =>
     loader<string, Doctor | null>(ctx, load.doctorOfUser, async (userIds) =>
-      byKeys(userIds, await ctx.em.find(Doctor, { userId: { $in: [...userIds] } }), (d) => d.userId),
+      byKeys(userIds, await readPlain(ctx.em, Doctor, { userId: { $in: [...userIds] } }), (d) => d.userId),
     ).load(userId),
 
   workplace: (ctx: DoctorSubgraphContext, id: string) =>
     loader<string, Workplace | null>(ctx, load.workplace, async (ids) =>
-      byKeys(ids, await ctx.em.find(Workplace, { id: { $in: [...ids] } }), (w) => w.id),
+      byKeys(ids, await readPlain(ctx.em, Workplace, { id: { $in: [...ids] } }), (w) => w.id),
     ).load(id),
 
   /** Every workplace of each doctor, primary first. */
@@ -42,7 +45,7 @@ export const load = {
     loader<string, Workplace[]>(ctx, load.workplacesOfDoctor, async (ids) =>
       groupByKeys(
         ids,
-        await ctx.em.find(Workplace, { doctorId: { $in: [...ids] } }, { orderBy: { isPrimary: 'desc', createdAt: 'asc' } }),
+        await readPlain(ctx.em, Workplace, { doctorId: { $in: [...ids] } }, { orderBy: { isPrimary: 'desc', createdAt: 'asc' } }),
         (w) => w.doctorId,
       ),
     ).load(doctorId),
@@ -80,16 +83,18 @@ export const load = {
     loader<TakenKey, { startsAt: Date; endsAt: Date }[]>(ctx, load.takenTimes, async (keys) => {
       const min = new Date(Math.min(...keys.map((k) => k.from.getTime())));
       const max = new Date(Math.max(...keys.map((k) => k.to.getTime())));
-      const rows = await ctx.em.find(
-        Appointment,
-        {
+      // Plain rows through the query builder: three columns, no Appointment entities to hydrate,
+      // track in the identity map or snapshot for a flush that never comes.
+      const rows = await ctx.em
+        .createQueryBuilder(Appointment)
+        .select(['doctorId', 'startsAt', 'endsAt'])
+        .where({
           doctorId: { $in: [...new Set(keys.map((k) => k.doctorId))] },
           status: { $nin: FREED_STATUSES },
           startsAt: { $lt: max },
           endsAt: { $gt: min },
-        },
-        { fields: ['doctorId', 'startsAt', 'endsAt'] },
-      );
+        })
+        .execute<{ doctorId: string; startsAt: Date; endsAt: Date }[]>('all');
       return keys.map((k) => rows.filter((a) => a.doctorId === k.doctorId && a.startsAt < k.to && a.endsAt > k.from));
     }).load({ doctorId, from, to }),
 };

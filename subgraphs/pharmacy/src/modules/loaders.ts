@@ -1,3 +1,4 @@
+import { readPlain } from '@hc/db';
 import { byKeys, groupByKeys, loader } from '@hc/graphql';
 import { Pharmacy } from './pharmacy/pharmacy.entity.js';
 import { PharmacyBranch } from './pharmacy/branch.entity.js';
@@ -10,7 +11,11 @@ import type { Dispense, PrescriptionBalance } from './prescription/prescription.
 import { sqlRunner } from './sql.js';
 import type { PharmacySubgraphContext } from '../context.js';
 
-/** Per-request batched lookups: a list of N orders/offers/stock rows costs one query per relation. */
+/**
+ * Per-request batched lookups: a list of N orders/offers/stock rows costs one query per relation.
+ * `branch` and `item` answer reads only and return plain rows (`readPlain`: no hydration, identity
+ * map or snapshots); writes load their entity through `em`, never from here.
+ */
 export const load = {
   pharmacy: (ctx: PharmacySubgraphContext, id: string) =>
     loader<string, Pharmacy | null>(ctx, load.pharmacy, async (ids) =>
@@ -35,7 +40,7 @@ export const load = {
 
   branch: (ctx: PharmacySubgraphContext, id: string) =>
     loader<string, PharmacyBranch | null>(ctx, load.branch, async (ids) =>
-      byKeys(ids, await ctx.em.find(PharmacyBranch, { id: { $in: [...ids] } }), (b) => b.id),
+      byKeys(ids, await readPlain(ctx.em, PharmacyBranch, { id: { $in: [...ids] } }), (b) => b.id),
     ).load(id),
 
   branchesOf: (ctx: PharmacySubgraphContext, pharmacyId: string) =>
@@ -49,7 +54,7 @@ export const load = {
 
   item: (ctx: PharmacySubgraphContext, id: string) =>
     loader<string, Item | null>(ctx, load.item, async (ids) =>
-      byKeys(ids, await ctx.em.find(Item, { id: { $in: [...ids] } }), (i) => i.id),
+      byKeys(ids, await readPlain(ctx.em, Item, { id: { $in: [...ids] } }), (i) => i.id),
     ).load(id),
 
   category: (ctx: PharmacySubgraphContext, id: string) =>

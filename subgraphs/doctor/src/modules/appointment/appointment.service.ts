@@ -41,7 +41,7 @@ import {
   requireUser,
   toConnection,
 } from '@hc/graphql';
-import { lockInOrder } from '@hc/db';
+import { lockInOrder, readPlainPage } from '@hc/db';
 import type { SlotReleasedEvent } from '@hc/jobs';
 import { Appointment, AppointmentEventType, AppointmentStatus, FREED_STATUSES } from './appointment.entity.js';
 import type { BookAppointmentInput } from './appointment.inputs.js';
@@ -141,7 +141,8 @@ async function staffOf(tx: EntityManager, workplaceId: string): Promise<string[]
 async function appointmentsPage(ctx: DoctorSubgraphContext, where: Record<string, unknown>, args: AppointmentsArgs) {
   where.status = args.status ?? { $ne: HELD }; // slot holds of the waitlist are not appointments to anyone
   if (args.from || args.to) where.startsAt = { ...(args.from ? { $gte: args.from } : {}), ...(args.to ? { $lt: args.to } : {}) };
-  const cursor = await ctx.em.findByCursor(Appointment, {
+  // Read-only page: plain rows (readPlainPage), the same SQL and cursors as em.findByCursor.
+  const cursor = await readPlainPage(ctx.em, Appointment, {
     where,
     first: pageSize(args.first),
     after: args.after ?? undefined,

@@ -8,7 +8,7 @@ import {
   toConnection,
 } from '@hc/graphql';
 import { outbox } from '@hc/jobs';
-import { lockInOrder } from '@hc/db';
+import { lockInOrder, readPlainPage } from '@hc/db';
 import { Doctor, VerificationStatus } from './doctor.entity.js';
 import type { DoctorFilter, DoctorProfileInput } from './doctor.inputs.js';
 import { UserCopy } from '../user/user-copy.entity.js';
@@ -58,7 +58,8 @@ export async function listDoctors(
       ]);
     where.id = { $in: rows.map((r) => r.doctor_id) };
   }
-  const cursor = await ctx.em.findByCursor(Doctor, {
+  // Read-only page: plain rows (readPlainPage), the same SQL and cursors as em.findByCursor.
+  const cursor = await readPlainPage(ctx.em, Doctor, {
     where,
     first: pageSize(first),
     after: after ?? undefined,

@@ -1,3 +1,4 @@
+import { readPlainPage } from '@hc/db';
 import { BadUserInputError, ForbiddenError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
 import { sqlRunner } from '../sql.js';
 import { Item, type ItemConnection } from './item.entity.js';
@@ -74,7 +75,8 @@ export async function products(
     const category = await ctx.em.findOne(Category, { id: categoryId });
     if (category && !category.isActive) return { nodes: [], totalCount: 0, pageInfo: { endCursor: null, hasNextPage: false } };
   }
-  const cursor = await ctx.em.findByCursor(Item, {
+  // Read-only page: plain rows (readPlainPage), the same SQL and cursors as em.findByCursor.
+  const cursor = await readPlainPage(ctx.em, Item, {
     where: { prescriptionRequired: false, ...(categoryId ? { categoryId } : {}) },
     first: pageSize(first),
     after: after ?? undefined,

@@ -1,3 +1,4 @@
+import { readPlainPage } from '@hc/db';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, pageSize, requireUser, toConnection } from '@hc/graphql';
@@ -267,7 +268,8 @@ export async function ordersOf(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<OrderConnection> {
-  const cursor = await ctx.em.findByCursor(Order, {
+  // Read-only page: plain rows (readPlainPage), the same SQL and cursors as em.findByCursor.
+  const cursor = await readPlainPage(ctx.em, Order, {
     where: { ...where, ...(status ? { status } : {}) },
     first: pageSize(first),
     after: after ?? undefined,
