@@ -218,12 +218,22 @@ describe('pharmacy review queue through the gateway', () => {
     expect(ok(await sg.query(ONE, { id: p.id }, p.owner.token)).pharmacy.verificationStatus).toBe('PENDING');
     expect(ok(await sg.query(ONE, { id: p.id }, admin.token)).pharmacy.verificationStatus).toBe('PENDING');
 
+    // A rejection must say why (a blank reason is no reason).
+    for (const r of [null, '', '   ']) {
+      const refused = await sg.query(REVIEW, { id: p.id, s: 'REJECTED', r }, admin.token);
+      expect(code(refused)).toBe('BAD_USER_INPUT');
+      expect((refused.errors?.[0]?.extensions?.fields as { field: string }[] | undefined)?.[0]?.field).toBe('reason');
+    }
     const why = `Licence scan unreadable ${randomUUID().slice(0, 6)}`;
     expect(ok(await sg.query(REVIEW, { id: p.id, s: 'REJECTED', r: why }, admin.token)).reviewPharmacy.verificationStatus).toBe(
       'REJECTED',
     );
     await hidden();
     expect(ok(await sg.query(ONE, { id: p.id }, p.owner.token)).pharmacy.verificationStatus).toBe('REJECTED');
+    // The reason: the owner and admins read it; nobody else does.
+    const REASON = `query($id: ID!) { pharmacy(id: $id) { reviewReason } }`;
+    for (const token of [p.owner.token, admin.token])
+      expect(ok(await sg.query(REASON, { id: p.id }, token)).pharmacy.reviewReason).toBe(why);
 
     // The owner is told (pharmacy.reviewed), with the reason.
     const history = await until('the rejection notice', async () => {
@@ -264,6 +274,12 @@ describe('pharmacy review queue through the gateway', () => {
     expect(code(await sg.query(ORDER, { i: line }, patient.token))).toBe('NOT_FOUND');
     const mine = ok(await sg.query(`{ myOrders(first: 10) { nodes { id } } }`, {}, patient.token)).myOrders.nodes;
     expect(mine).toEqual([{ id: order.id }]);
+    // The patient still reaches the pharmacy through the order, but not the reason for the rejection.
+    const viaOrder = ok(
+      await sg.query(`{ myOrders(first: 10) { nodes { branch { pharmacy { id reviewReason } } } } }`, {}, patient.token),
+    ).myOrders.nodes;
+    expect(viaOrder).toEqual([{ branch: { pharmacy: { id: p.id, reviewReason: null } } }]);
+    expect(ok(await sg.query(REASON, { id: p.id }, p.owner.token)).pharmacy.reviewReason).toBe('Inspection failed');
     const next = order.status === 'PENDING' ? 'CONFIRMED' : 'PREPARING';
     const moved = ok(
       await sg.query(

@@ -10,6 +10,7 @@ import {
   pendingPharmacies,
   pharmacyById,
   reviewPharmacy,
+  reviewReasonOf,
   upsertPharmacy,
 } from './pharmacy.service.js';
 import { UserRef, userRef } from '../user/user.reference.js';
@@ -77,6 +78,14 @@ export class PharmacyResolver {
   @FieldResolver(() => UserRef)
   owner(@Root() pharmacy: Pharmacy): UserRef {
     return userRef(pharmacy.ownerId);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why the last review rejected the pharmacy (its owner and admins; null for everyone else).',
+  })
+  reviewReason(@Root() pharmacy: Pharmacy, @Ctx() ctx: PharmacySubgraphContext): string | null {
+    return reviewReasonOf(ctx, pharmacy);
   }
 
   @FieldResolver(() => [PharmacyBranch])

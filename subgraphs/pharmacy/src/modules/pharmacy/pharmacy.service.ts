@@ -97,6 +97,12 @@ export async function listPharmacies(
   };
 }
 
+/** Why the last review rejected the pharmacy: its owner and admins only (null to others and when none). */
+export function reviewReasonOf(ctx: PharmacySubgraphContext, pharmacy: Pharmacy): string | null {
+  const user = ctx.auth.user;
+  return user && (user.role === 'ADMIN' || user.id === pharmacy.ownerId) ? (pharmacy.reviewReason ?? null) : null;
+}
+
 /** One pharmacy: APPROVED ones for everyone; others only for their owner and admins (null otherwise). */
 export async function pharmacyById(ctx: PharmacySubgraphContext, id: string): Promise<Pharmacy | null> {
   const pharmacy = await load.pharmacy(ctx, id);
@@ -134,6 +140,8 @@ export async function reviewPharmacy(
   const why = reason?.trim() || null;
   if (why && why.length > 1000) throw BadUserInputError.field('reason', 'reason must be at most 1000 characters');
   if (status === VerificationStatus.PENDING) throw BadUserInputError.field('status', 'Review to APPROVED or REJECTED');
+  if (status === VerificationStatus.REJECTED && !why)
+    throw BadUserInputError.field('reason', 'a reason is required when rejecting');
   await ctx.em.transactional(async (tx) => {
     const [row] = await sqlRunner(tx)<{ ownerId: string; name: string; reviewedAt: Date }>(
       `update pharmacies set verification_status = ?, review_reason = ?, reviewed_at = now(), updated_at = now()
