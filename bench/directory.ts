@@ -152,6 +152,8 @@ async function main() {
     NOTIFICATION_URL: urls.notification,
     PHARMACY_URL: urls.pharmacy,
     RESPONSE_CACHE: String(cache),
+    // Production requires a cache Redis (APQ store, response cache); the bench shares the job Redis.
+    CACHE_REDIS_URL: REDIS_URL,
     SUBGRAPH_DEDUPE: String(dedupe),
     // One load generator on one address: the per-address rate limit would measure itself.
     RATE_LIMIT_ENABLED: 'false',

@@ -15,6 +15,7 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@hc/db';
 import { signGatewayRequest } from '@hc/graphql';
 import { composeFromCode, createTestKeys } from '@hc/testing';
 import { subgraphs } from '../scripts/subgraphs.ts';
+import { NODE_FLAGS } from '../scripts/node-flags.ts';
 
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -59,7 +60,8 @@ export async function startService(
 ): Promise<Service> {
   const childEnv: Record<string, string | undefined> = { ...process.env, SUBGRAPH_SHARED_SECRET: BENCH_SHARED_SECRET, ...env };
   if (!childEnv.SUBGRAPH_SHARED_SECRET) delete childEnv.SUBGRAPH_SHARED_SECRET;
-  const child = spawn(process.execPath, args, {
+  // With the V8 flags `npm start` and the image use, so RSS and CPU figures match production.
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

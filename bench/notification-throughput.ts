@@ -19,6 +19,7 @@ import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '@hc/testing
 import { startFakeSmtp } from '@hc/notification-subgraph/testing';
 import { entities, migrations } from '@hc/notification-subgraph/entities';
 import { loadAverage, percentile as pct, root, rssReport, selfRssReport, targetsReport } from './harness.js';
+import { NODE_FLAGS } from '../scripts/node-flags.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
@@ -28,11 +29,15 @@ process.stdout.write(`bench:notifications: load average at start ${loadAverage()
 const logger = createLogger('bench', { LOG_LEVEL: 'silent', NODE_ENV: 'test' });
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', './scripts/register.js', 'subgraphs/notification/src/worker.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, '--import', './scripts/register.js', 'subgraphs/notification/src/worker.ts'],
+    {
+      cwd: root,
+      env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
