@@ -44,6 +44,12 @@ export interface Service {
  */
 export const BENCH_SHARED_SECRET = randomBytes(32).toString('hex');
 
+/**
+ * The METRICS_TOKEN every service of a bench run gets (in production /metrics answers only with
+ * it); `counter` sends it. A bench may pass its own METRICS_TOKEN in a service's env instead.
+ */
+export const BENCH_METRICS_TOKEN = randomBytes(16).toString('hex');
+
 /** Headers that make a direct subgraph request look like the gateway's (benches measuring a subgraph alone). */
 export function gatewaySigned(url: string, body: string): Record<string, string> {
   const target = new URL(url);
@@ -58,7 +64,12 @@ export async function startService(
   healthUrl: string,
   url: string,
 ): Promise<Service> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, SUBGRAPH_SHARED_SECRET: BENCH_SHARED_SECRET, ...env };
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    SUBGRAPH_SHARED_SECRET: BENCH_SHARED_SECRET,
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    ...env,
+  };
   if (!childEnv.SUBGRAPH_SHARED_SECRET) delete childEnv.SUBGRAPH_SHARED_SECRET;
   // With the V8 flags `npm start` and the image use, so RSS and CPU figures match production.
   const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
@@ -164,9 +175,14 @@ export async function load(
     duration: options.seconds,
     connections: options.connections,
     ...(options.rate ? { overallRate: options.rate } : {}),
-    // Every answer must be the reference answer: an error inside a 200 counts as an error.
-    ...(options.expectBody ? { expectBody: options.expectBody } : {}),
-    ...(options.noErrors ? { verifyBody: (text: string) => !text.includes('"errors"') } : {}),
+    // Every answer must be the reference answer: an error inside a 200 counts as an error (a
+    // mismatch). A function, because autocannon refuses `expectBody` together with `requests`.
+    ...(options.expectBody || options.noErrors
+      ? {
+          verifyBody: (text: string) =>
+            (!options.expectBody || text === options.expectBody) && (!options.noErrors || !text.includes('"errors"')),
+        }
+      : {}),
   });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
@@ -232,7 +248,10 @@ export async function interleaved(
 
 /** Sum of a counter on a /metrics page. */
 export async function counter(metricsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
+  const res = await fetch(metricsUrl, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
+  // A refused /metrics must not read as zero.
+  if (!res.ok) throw new Error(`${metricsUrl} answered ${res.status}`);
+  const text = await res.text();
   return text
     .split('\n')
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
