@@ -1,27 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import { doctorTestKit } from '@hc/doctor-subgraph/testing';
 import { supergraph } from '../../scripts/subgraphs.ts';
 
 const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const plus = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  ms = 15_000,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const SLOT = `subscription($doctorId: ID, $workplaceId: ID) {
   slotReleased(doctorId: $doctorId, workplaceId: $workplaceId) { __typename doctorId workplaceId startsAt endsAt occurredAt }

@@ -4,3 +4,4 @@ export * from './harness.js';
 export * from './graphql-client.js';
 export * from './redis-servers.js';
 export * from './redis-server.js';
+export * from './until.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import type { Role } from '@hc/auth';
 import { doctorTestKit } from './support.js';
 import { supergraph } from '../../../scripts/subgraphs.ts';
@@ -10,16 +10,6 @@ import { supergraph } from '../../../scripts/subgraphs.ts';
 type Res = { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
 const code = (r: Res) => r.errors?.[0]?.extensions?.code;
 const reason = (r: Res) => r.errors?.[0]?.extensions?.reason;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const PROFILE = `mutation($i: DoctorProfileInput!) { upsertDoctorProfile(input: $i) { id verificationStatus } }`;
 const REVIEW = `mutation($id: ID!, $s: VerificationStatus!, $r: String) {

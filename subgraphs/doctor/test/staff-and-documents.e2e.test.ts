@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import { doctorTestKit } from './support.js';
 import { supergraph } from '../../../scripts/subgraphs.ts';
 
@@ -11,16 +11,6 @@ type Res = { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
 const code = (r: Res) => r.errors?.[0]?.extensions?.code;
 const reason = (r: Res) => r.errors?.[0]?.extensions?.reason;
 const PUBLIC_URL = 'http://documents.test';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Doctor documents, assistant invites and workplace activation through the gateway. */
 describe('doctor staff and documents through the gateway', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import webpush from 'web-push';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import { startFakePushService } from './fake-push.js';
 import { supergraph } from '../../../scripts/subgraphs.ts';
 
@@ -12,16 +12,6 @@ const REGISTER = `mutation($i: PushSubscriptionInput!) { registerPushSubscriptio
 const REMOVE = `mutation($e: String!) { removePushSubscription(endpoint: $e) }`;
 const SEND = `mutation($i: SendNotificationInput!) { sendNotification(input: $i) { id status channel } }`;
 const HISTORY = `{ notificationHistory(first: 10) { nodes { id template channel status errorMessage } } }`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Web Push through the gateway: browsers registered with the real mutations, a message queued by

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Role } from '@hc/auth';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import { ok, PLACE_ORDER, seedPharmacy } from './harness.js';
 import { supergraph } from '../../../scripts/subgraphs.ts';
 
@@ -18,16 +18,6 @@ const MY_ORDERS = `{ myOrders { nodes { id ${FIELDS} } } }`;
 const HISTORY = `{ notificationHistory(first: 50) { nodes { template } } }`;
 
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('deliveries and categories through the gateway', () => {
   let sg: TestSupergraph;

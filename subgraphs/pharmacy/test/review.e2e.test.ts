@@ -2,22 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSupergraph, type TestSupergraph } from '@hc/testing';
+import { startSupergraph, type TestSupergraph, until } from '@hc/testing';
 import type { Role } from '@hc/auth';
 import { supergraph } from '../../../scripts/subgraphs.ts';
 
 type Res = { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
 const code = (r: Res) => r.errors?.[0]?.extensions?.code;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function ok(res: Res): any {
   if (res.errors) throw new Error(JSON.stringify(res.errors));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
-import { startTestSubgraph, testRedisPrefix } from '@hc/testing';
+import { startTestSubgraph, testRedisPrefix, until } from '@hc/testing';
 import { appointmentEventsChannel, slotEventsChannel, type AppointmentChangedEvent, type SlotReleasedEvent } from '@hc/graphql';
 import { doctorTestKit } from '../../../test/support.js';
 import { doctorSubgraph } from '../../server.js';
@@ -19,16 +19,6 @@ const CANCEL = `mutation($id: ID!) { cancelAppointment(id: $id) { id status } }`
 const MY_APPOINTMENTS = `{ myAppointments { totalCount nodes { id status startsAt } } }`;
 
 const plus = (iso: string, minutes: number) => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A subgraph, its factories and waitlist helpers. */
 async function setup(env: Record<string, string> = {}) {
