@@ -323,6 +323,12 @@ for (const [i, assistant] of assistants.entries()) {
   const doctor = doctors[i % 3];
   const { assistantInvites } = await gql(`query { assistantInvites { id status } }`, {}, assistant.token);
   if (assistantInvites.length > 0) continue;
+  // An invite reaches an assistant the doctor subgraph knows (its user copy, from `user.changed`);
+  // one sent before the copy arrives goes to the bare email and never reaches the account.
+  await eventually(`the doctor subgraph's copy of ${assistant.email}`, async () => {
+    const rows = await conn.execute(`select 1 from user_copies where user_id = ?`, [assistant.id]);
+    if (rows.length === 0) throw new Error('not there yet');
+  });
   const { inviteAssistant } = await eventually('invite assistant (waiting for the read copy)', () =>
     gql(
       `mutation($input: InviteAssistantInput!) { inviteAssistant(input: $input) { id } }`,
