@@ -53,6 +53,11 @@ export async function assistantsOf(em: EntityManager, workplaceIds: string[]): P
   return map;
 }
 
+/** Assistants assigned to one workplace now (read after the workplace lock). */
+export async function staffOf(em: EntityManager, workplaceId: string): Promise<string[]> {
+  return (await assistantsOf(em, [workplaceId])).get(workplaceId) ?? [];
+}
+
 /** Staff of a workplace acting on it: the owning doctor or an assistant assigned to it. */
 export async function isStaffOf(ctx: DoctorSubgraphContext, workplace: { id: string; doctorId: string }): Promise<boolean> {
   const user: AuthUser = requireUser(ctx.auth);

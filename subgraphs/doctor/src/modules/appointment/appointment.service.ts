@@ -52,7 +52,8 @@ import { Workplace } from '../workplace/workplace.entity.js';
 import { UserCopy } from '../user/user-copy.entity.js';
 import { type UserRef, userRef } from '../user/user.reference.js';
 import { slotStartingAt } from '../availability/slots.js';
-import { assistantsOf, canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull } from '../access.js';
+import { canSeeAppointment, isStaffOf, myAssignedWorkplaceIds, myDoctorOrNull, staffOf } from '../access.js';
+import { assertBelowCap } from './booking-rules.js';
 import { auditChange } from '@hc/audit';
 import { publishCareState } from '../care.js';
 import { load } from '../loaders.js';
@@ -111,31 +112,12 @@ async function assertFree(
   if (clash > 0) throw new ConflictError('The requested time slot is no longer available', 'SLOT_UNAVAILABLE');
 }
 
-/**
- * A patient holds at most `cap` PENDING or CONFIRMED future appointments (slot hoarding). Call
- * inside the transaction, after taking the `patient:<id>` lock.
- */
-async function assertBelowCap(tx: EntityManager, patientId: string, cap: number) {
-  const held = await tx.count(Appointment, {
-    patientId,
-    status: { $in: [AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED] },
-    startsAt: { $gt: new Date() },
-  });
-  if (held >= cap)
-    throw new ConflictError(`This patient already holds ${cap} upcoming appointments, the most allowed`, 'LIMIT_REACHED');
-}
-
 /** The slot of an active workplace starting at `startsAt`, in the future. */
 function requireSlot(wp: Workplace, startsAt: Date) {
   if (startsAt.getTime() <= Date.now()) throw BadUserInputError.field('startsAt', 'startsAt must be in the future');
   const slot = slotStartingAt(wp, startsAt);
   if (!slot) throw BadUserInputError.field('startsAt', 'startsAt is not the start of a slot of this workplace');
   return slot;
-}
-
-/** Assistants assigned to a workplace now (read after the workplace lock). */
-async function staffOf(tx: EntityManager, workplaceId: string): Promise<string[]> {
-  return (await assistantsOf(tx, [workplaceId])).get(workplaceId) ?? [];
 }
 
 async function appointmentsPage(ctx: DoctorSubgraphContext, where: Record<string, unknown>, args: AppointmentsArgs) {

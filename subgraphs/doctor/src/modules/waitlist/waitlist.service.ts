@@ -42,7 +42,8 @@ import { type Slot, generateSlots } from '../availability/slots.js';
 
 /** Longest window a patient may wait in (its own limit: a waitlist entry is not a slot listing). */
 export const MAX_WAITLIST_WINDOW_DAYS = 31;
-import { assistantsOf } from '../access.js';
+import { staffOf } from '../access.js';
+import { assertBelowCap } from '../appointment/booking-rules.js';
 import { publishCareState } from '../care.js';
 import type { AppointmentEvents } from '../appointment/appointment.events.js';
 import type { DoctorSubgraphContext } from '../../context.js';
@@ -428,9 +429,16 @@ export async function acceptWaitlistOffer(ctx: DoctorSubgraphContext, id: string
   });
   const appointment = await em.transactional(async (tx) => {
     await lockInOrder(tx, [`doctor:${doctor.id}`, `patient:${entry.patientId}`, `workplace:${entry.workplaceId}`]);
+    // What bookAppointment demands holds here too, read under the locks: an approved doctor (a
+    // review may have withdrawn it since the offer) and the patient's cap on upcoming appointments.
+    // Refused, the hold stays until its offer expires.
+    const { verificationStatus } = await tx.findOneOrFail(Doctor, { id: doctor.id }, { refresh: true });
+    if (verificationStatus !== VerificationStatus.APPROVED)
+      throw new ConflictError('This doctor is not approved and cannot be booked', 'DOCTOR_NOT_APPROVED');
+    await assertBelowCap(tx, entry.patientId, ctx.caps.maxUpcomingAppointments);
     const booked = await rows<{ id: string }>(
       tx,
-      `update appointments set status = 'PENDING', hold_expires_at = null, updated_at = clock_timestamp()
+      `update appointments set status = 'PENDING', hold_expires_at = null, booked_by = patient_id, updated_at = clock_timestamp()
        where id = ? and status = '${HELD}' and patient_id = ? and waitlist_entry_id = ? and hold_expires_at > clock_timestamp()
        returning id`,
       [holdId, entry.patientId, entry.id],
@@ -444,8 +452,8 @@ export async function acceptWaitlistOffer(ctx: DoctorSubgraphContext, id: string
     const a = await tx.findOneOrFail(Appointment, { id: holdId }, { refresh: true });
     recordChange(tx, a, AppointmentEventType.BOOKED, change);
     await tx.flush();
-    const staff = (await assistantsOf(tx, [a.workplaceId])).get(a.workplaceId) ?? [];
-    await publishCareState(tx, a.patientId, [a.doctorUserId, ...staff]);
+    // The patient's own booking grants the care team, as bookAppointment does.
+    await publishCareState(tx, a.patientId, [a.doctorUserId, ...(await staffOf(tx, a.workplaceId))], { appointmentId: a.id });
     return a;
   });
   if (!appointment) {

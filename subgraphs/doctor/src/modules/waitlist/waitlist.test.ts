@@ -543,3 +543,40 @@ describe('waitlist offer expiry (offer held 3 seconds)', () => {
     expect(t.releasedFor(doctor.doctorId)).toEqual([{ workplaceId: doctor.workplaceId, startsAt: at, endsAt: plus(at, 30) }]);
   });
 });
+
+describe('accepting an offer is a booking (cap 1 upcoming appointment per patient)', () => {
+  let t: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    t = await setup({ PATIENT_MAX_UPCOMING_APPOINTMENTS: '1' });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('a patient at the cap cannot accept (LIMIT_REACHED, the hold stays); below it the booking is theirs and grants the care team', async () => {
+    const { kit, join, entry, bookedSlot, holds, sql } = t;
+    const doctor = await kit.createDoctor();
+    const at = kit.slotAt(6, 11);
+    const { booker, appointmentId } = await bookedSlot(doctor, at);
+    const p = await kit.createUser('PATIENT');
+    const e = await join(p.token, doctor.workplaceId, at, plus(at, 30));
+    const own = await kit.book(p.token, doctor.workplaceId, kit.slotAt(6, 14)); // p is at the cap now
+    expect(own.errors).toBeUndefined();
+    expect((await kit.call(CANCEL, { id: appointmentId }, booker.token)).errors).toBeUndefined();
+    expect(await entry(p.token, e)).toMatchObject({ status: 'OFFERED', offeredSlot: { startsAt: at } });
+
+    const refused = await kit.call(ACCEPT, { id: e }, p.token);
+    expect([code(refused), reason(refused)]).toEqual(['CONFLICT', 'LIMIT_REACHED']);
+    expect((await holds(doctor.doctorId)).map((h) => h.patient_id)).toEqual([p.id]);
+    expect((await entry(p.token, e)).status).toBe('OFFERED');
+
+    // Below the cap again: the accepted booking is the patient's own (booked_by) like bookAppointment's.
+    expect((await kit.call(CANCEL, { id: own.data.bookAppointment.id }, p.token)).errors).toBeUndefined();
+    const accepted = await kit.call(ACCEPT, { id: e }, p.token);
+    expect(accepted.errors).toBeUndefined();
+    const [row] = await sql<{ booked_by: string }>(`select booked_by from appointments where id = ?`, [
+      accepted.data.acceptWaitlistOffer.id,
+    ]);
+    expect(row.booked_by).toBe(p.id);
+  });
+});
