@@ -123,6 +123,8 @@ export function costRefusal(
 
 /** Verdicts remembered per document (per distinct operation name and variables), at most. */
 export const COST_VERDICTS_PER_DOCUMENT = 64;
+/** Longest operation-name + variables key a verdict is remembered under (1 KiB). */
+const COST_VERDICT_MAX_KEY = 1024;
 
 /**
  * `costRefusal` remembered: the cost depends only on the schema, the document, the operation
@@ -156,6 +158,8 @@ export function createCostCheck(
     const known = verdicts.get(key);
     if (known !== undefined) return known ? refusal(known.message, known.reason) : undefined;
     const refused = costRefusal(config, schema, document, variables, operationName);
+    // Large variables are checked every time rather than kept as keys (memory stays bounded).
+    if (key.length > COST_VERDICT_MAX_KEY) return refused;
     if (verdicts.size >= COST_VERDICTS_PER_DOCUMENT) verdicts.clear();
     verdicts.set(key, refused ? { message: refused.message, reason: String(refused.extensions.reason) } : null);
     return refused;

@@ -44,17 +44,26 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions) {
     pipelining: 1,
   });
   const inflight = new Map<string, Promise<Buffered>>();
+  /** Path + query of each subgraph URL, parsed once (the URLs come from the supergraph and never change). */
+  const paths = new Map<string, string>();
+  const pathOf = (url: string) => {
+    let p = paths.get(url);
+    if (p === undefined) {
+      const target = new URL(url);
+      paths.set(url, (p = target.pathname + target.search));
+    }
+    return p;
+  };
 
   /** Signs here, the last step before the wire: the body is final (Apollo serialises it just before calling us). */
   const signed = (url: string, init: Parameters<Fetcher>[1]) => {
     if (!options.sharedSecret) return {};
     const headers = { ...(init?.headers ?? {}) };
-    const target = new URL(url);
     Object.assign(
       headers,
       signGatewayRequest(options.sharedSecret, {
         method: init?.method ?? 'POST',
-        path: target.pathname + target.search,
+        path: pathOf(url),
         body: typeof init?.body === 'string' ? init.body : '',
         client: headers[CLIENT_HEADER] ?? '',
       }),

@@ -62,9 +62,13 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const remember = (token: string, entry: Verified) => {
     if (cacheSize === 0) return;
     if (verified.size >= cacheSize) {
-      // Expired entries go first; if none, the oldest.
+      // Insertion order is close to expiry order (tokens share one lifetime): drop expired entries
+      // from the front, then the oldest if still full. No scan of the whole cache per insert.
       const now = nowSeconds();
-      for (const [t, e] of verified) if (e.expiresBefore <= now) verified.delete(t);
+      for (const [t, e] of verified) {
+        if (e.expiresBefore > now) break;
+        verified.delete(t);
+      }
       while (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
     }
     verified.set(token, entry);
