@@ -37,6 +37,8 @@ async function noticeExisting(ctx: AuthSubgraphContext, user: User): Promise<voi
  */
 export async function register(ctx: AuthSubgraphContext, input: RegisterInput): Promise<RegisterPayload> {
   const email = normaliseEmail(input.email);
+  // An overloaded password gate answers before the attempt is counted against the limits.
+  ctx.services.passwords.admit();
   await ctx.services.limiter.consume('register', ctx.clientIp, [email]);
   if (input.role === 'ADMIN') throw BadUserInputError.field('role', 'ADMIN accounts are created by an operator');
   checkPassword(input.password);
@@ -139,6 +141,8 @@ export async function resendVerification(
 /** Signs in. Unknown email and wrong password answer alike, after the same bcrypt work. */
 export async function login(ctx: AuthSubgraphContext, email: string, password: string): Promise<AuthPayload> {
   const normalised = normaliseEmail(email);
+  // An overloaded password gate answers before the attempt is counted against the limits.
+  ctx.services.passwords.admit();
   await ctx.services.limiter.consume('login', ctx.clientIp, [normalised]);
   const user = await ctx.em.findOne(User, { email: normalised });
   const ok =

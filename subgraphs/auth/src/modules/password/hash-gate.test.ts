@@ -65,6 +65,22 @@ describe('HashGate', () => {
     expect(metrics.waits).toHaveLength(3);
   });
 
+  it('admit() answers what run() would answer now, without taking a place', async () => {
+    const metrics = recorder();
+    const gate = new HashGate({ concurrency: 1, queue: 1, maxWaitMs: 60_000, metrics });
+    const job = held();
+    expect(() => gate.admit()).not.toThrow(); // a free slot
+    const first = gate.run(() => job.done);
+    expect(() => gate.admit()).not.toThrow(); // a place in line
+    expect(gate.stats()).toEqual({ inFlight: 1, queued: 0, limit: 1 }); // admit took nothing
+    const second = gate.run(() => job.done);
+    expect(() => gate.admit()).toThrow(ServiceUnavailableError); // the line is full
+    expect(metrics.refusals).toEqual(['queue_full']);
+    job.release();
+    await Promise.all([first, second]);
+    expect(() => gate.admit()).not.toThrow();
+  });
+
   it('refuses a waiter whose wait ran out, and keeps serving the others', async () => {
     const metrics = recorder();
     const gate = new HashGate({ concurrency: 1, queue: 5, maxWaitMs: 20, metrics });

@@ -59,17 +59,35 @@ export class HashGate {
     }
   }
 
+  /**
+   * Throws the refusal `run` would give right now (queue full, or the wait ahead longer than
+   * allowed), without taking a place. Callers run it before they spend something a refusal should
+   * not cost — a login attempt counted by the rate limiter, a one-time code.
+   */
+  admit(): void {
+    const reason = this.immediateRefusal();
+    if (reason) throw this.refuse(reason);
+  }
+
+  /** Why a caller arriving now would be turned away at once; null when it gets a slot or a place in line. */
+  private immediateRefusal(): 'queue_full' | 'wait_exceeded' | null {
+    const { concurrency, queue, maxWaitMs } = this.options;
+    if (this.active < concurrency && this.waiters.length === 0) return null;
+    if (this.waiters.length >= queue) return 'queue_full';
+    // Everyone ahead runs first: refuse now rather than after a wait that cannot end in time.
+    const rounds = Math.ceil((this.waiters.length + 1) / concurrency);
+    return this.averageMs > 0 && rounds * this.averageMs > maxWaitMs ? 'wait_exceeded' : null;
+  }
+
   private acquire(): Promise<void> {
-    const { concurrency, queue, maxWaitMs, metrics } = this.options;
+    const { concurrency, maxWaitMs, metrics } = this.options;
     if (this.active < concurrency && this.waiters.length === 0) {
       this.active++;
       metrics?.waited(0);
       return Promise.resolve();
     }
-    if (this.waiters.length >= queue) return Promise.reject(this.refuse('queue_full'));
-    // Everyone ahead runs first: refuse now rather than after a wait that cannot end in time.
-    const rounds = Math.ceil((this.waiters.length + 1) / concurrency);
-    if (this.averageMs > 0 && rounds * this.averageMs > maxWaitMs) return Promise.reject(this.refuse('wait_exceeded'));
+    const refusal = this.immediateRefusal();
+    if (refusal) return Promise.reject(this.refuse(refusal));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         queuedAt: performance.now(),

@@ -66,6 +66,8 @@ export async function forgotPassword(ctx: AuthSubgraphContext, email: string): P
  */
 export async function resetPassword(ctx: AuthSubgraphContext, email: string, code: string, newPassword: string): Promise<void> {
   const normalised = normaliseEmail(email);
+  // An overloaded password gate answers before the attempt and the code are spent.
+  ctx.services.passwords.admit();
   const user = await uniformFailure(async () => {
     await ctx.services.limiter.consume('resetPassword', ctx.clientIp, [normalised]);
     checkPassword(newPassword, 'newPassword');
@@ -91,6 +93,7 @@ export async function changePassword(
   newPassword: string,
 ): Promise<void> {
   checkPassword(newPassword, 'newPassword');
+  ctx.services.passwords.admit(); // before the attempt is counted
   const key = `user:${userId}`;
   let redisDown = false;
   try {

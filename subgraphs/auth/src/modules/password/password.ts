@@ -31,6 +31,11 @@ export class PasswordHasher {
     private readonly gate?: HashGate,
   ) {}
 
+  /** SERVICE_UNAVAILABLE now if the gate would turn a password check away (see HashGate.admit). */
+  admit(): void {
+    this.gate?.admit();
+  }
+
   private gated<T>(work: () => Promise<T>): Promise<T> {
     return this.gate ? this.gate.run(work) : work();
   }
